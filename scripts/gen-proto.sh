@@ -10,5 +10,5 @@ python3 scripts/strip-proto.py "$ETCD_SRC" proto/etcd src/proto/gateway-routes.t
 protoc -I proto/etcd \
   --plugin=protoc-gen-ts_proto=node_modules/.bin/protoc-gen-ts_proto \
   --ts_proto_out=src/proto \
-  --ts_proto_opt=forceLong=bigint,snakeToCamel=false,outputServices=grpc-js,esModuleInterop=true,importSuffix=.js,useOptionals=none,oneof=unions-value,env=node,useDate=false,outputJsonMethods=true,outputPartialMethods=false,exportCommonSymbols=false \
+  --ts_proto_opt=forceLong=bigint,snakeToCamel=false,outputServices=grpc-js,esModuleInterop=true,importSuffix=.js,useOptionals=none,oneof=unions-value,env=node,useDate=false,outputJsonMethods=true,outputPartialMethods=true,exportCommonSymbols=false \
   $(cd proto/etcd && find . -name '*.proto' | sed 's|^\./||' | sort)

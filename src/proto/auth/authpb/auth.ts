@@ -133,6 +133,15 @@ export const UserAddOptions: MessageFns<UserAddOptions> = {
     }
     return obj;
   },
+
+  create<I extends Exact<DeepPartial<UserAddOptions>, I>>(base?: I): UserAddOptions {
+    return UserAddOptions.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<UserAddOptions>, I>>(object: I): UserAddOptions {
+    const message = createBaseUserAddOptions();
+    message.no_password = object.no_password ?? false;
+    return message;
+  },
 };
 
 function createBaseUser(): User {
@@ -238,6 +247,20 @@ export const User: MessageFns<User> = {
     }
     return obj;
   },
+
+  create<I extends Exact<DeepPartial<User>, I>>(base?: I): User {
+    return User.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<User>, I>>(object: I): User {
+    const message = createBaseUser();
+    message.name = object.name ?? Buffer.alloc(0);
+    message.password = object.password ?? Buffer.alloc(0);
+    message.roles = object.roles?.map((e) => e) || [];
+    message.options = (object.options !== undefined && object.options !== null)
+      ? UserAddOptions.fromPartial(object.options)
+      : undefined;
+    return message;
+  },
 };
 
 function createBasePermission(): Permission {
@@ -332,6 +355,17 @@ export const Permission: MessageFns<Permission> = {
     }
     return obj;
   },
+
+  create<I extends Exact<DeepPartial<Permission>, I>>(base?: I): Permission {
+    return Permission.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<Permission>, I>>(object: I): Permission {
+    const message = createBasePermission();
+    message.permType = object.permType ?? 0;
+    message.key = object.key ?? Buffer.alloc(0);
+    message.range_end = object.range_end ?? Buffer.alloc(0);
+    return message;
+  },
 };
 
 function createBaseRole(): Role {
@@ -409,6 +443,16 @@ export const Role: MessageFns<Role> = {
     }
     return obj;
   },
+
+  create<I extends Exact<DeepPartial<Role>, I>>(base?: I): Role {
+    return Role.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<Role>, I>>(object: I): Role {
+    const message = createBaseRole();
+    message.name = object.name ?? Buffer.alloc(0);
+    message.keyPermission = object.keyPermission?.map((e) => Permission.fromPartial(e)) || [];
+    return message;
+  },
 };
 
 function bytesFromBase64(b64: string): Uint8Array {
@@ -419,6 +463,19 @@ function base64FromBytes(arr: Uint8Array): string {
   return globalThis.Buffer.from(arr).toString("base64");
 }
 
+type Builtin = Date | Function | Uint8Array | string | number | boolean | bigint | undefined;
+
+type DeepPartial<T> = T extends bigint ? string | number | bigint
+  : T extends Builtin ? T : T extends globalThis.Array<infer U> ? globalThis.Array<DeepPartial<U>>
+  : T extends ReadonlyArray<infer U> ? ReadonlyArray<DeepPartial<U>>
+  : T extends { $case: string; value: unknown } ? { $case: T["$case"]; value?: DeepPartial<T["value"]> }
+  : T extends {} ? { [K in keyof T]?: DeepPartial<T[K]> }
+  : Partial<T>;
+
+type KeysOfUnion<T> = T extends T ? keyof T : never;
+type Exact<P, I extends P> = P extends Builtin ? P
+  : P & { [K in keyof P]: Exact<P[K], I[K]> } & { [K in Exclude<keyof I, KeysOfUnion<P>>]: never };
+
 function isSet(value: any): boolean {
   return value !== null && value !== undefined;
 }
@@ -428,4 +485,6 @@ interface MessageFns<T> {
   decode(input: BinaryReader | Uint8Array, length?: number): T;
   fromJSON(object: any): T;
   toJSON(message: T): unknown;
+  create<I extends Exact<DeepPartial<T>, I>>(base?: I): T;
+  fromPartial<I extends Exact<DeepPartial<T>, I>>(object: I): T;
 }

@@ -363,6 +363,33 @@ export const Request: MessageFns<Request> = {
     }
     return obj;
   },
+
+  create<I extends Exact<DeepPartial<Request>, I>>(base?: I): Request {
+    return Request.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<Request>, I>>(object: I): Request {
+    const message = createBaseRequest();
+    message.ID = (object.ID !== undefined && object.ID !== null) ? BigInt(object.ID) : 0n;
+    message.Method = object.Method ?? "";
+    message.Path = object.Path ?? "";
+    message.Val = object.Val ?? "";
+    message.Dir = object.Dir ?? false;
+    message.PrevValue = object.PrevValue ?? "";
+    message.PrevIndex = (object.PrevIndex !== undefined && object.PrevIndex !== null) ? BigInt(object.PrevIndex) : 0n;
+    message.PrevExist = object.PrevExist ?? false;
+    message.Expiration = (object.Expiration !== undefined && object.Expiration !== null)
+      ? BigInt(object.Expiration)
+      : 0n;
+    message.Wait = object.Wait ?? false;
+    message.Since = (object.Since !== undefined && object.Since !== null) ? BigInt(object.Since) : 0n;
+    message.Recursive = object.Recursive ?? false;
+    message.Sorted = object.Sorted ?? false;
+    message.Quorum = object.Quorum ?? false;
+    message.Time = (object.Time !== undefined && object.Time !== null) ? BigInt(object.Time) : 0n;
+    message.Stream = object.Stream ?? false;
+    message.Refresh = object.Refresh ?? false;
+    return message;
+  },
 };
 
 function createBaseMetadata(): Metadata {
@@ -444,7 +471,30 @@ export const Metadata: MessageFns<Metadata> = {
     }
     return obj;
   },
+
+  create<I extends Exact<DeepPartial<Metadata>, I>>(base?: I): Metadata {
+    return Metadata.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<Metadata>, I>>(object: I): Metadata {
+    const message = createBaseMetadata();
+    message.NodeID = (object.NodeID !== undefined && object.NodeID !== null) ? BigInt(object.NodeID) : 0n;
+    message.ClusterID = (object.ClusterID !== undefined && object.ClusterID !== null) ? BigInt(object.ClusterID) : 0n;
+    return message;
+  },
 };
+
+type Builtin = Date | Function | Uint8Array | string | number | boolean | bigint | undefined;
+
+type DeepPartial<T> = T extends bigint ? string | number | bigint
+  : T extends Builtin ? T : T extends globalThis.Array<infer U> ? globalThis.Array<DeepPartial<U>>
+  : T extends ReadonlyArray<infer U> ? ReadonlyArray<DeepPartial<U>>
+  : T extends { $case: string; value: unknown } ? { $case: T["$case"]; value?: DeepPartial<T["value"]> }
+  : T extends {} ? { [K in keyof T]?: DeepPartial<T[K]> }
+  : Partial<T>;
+
+type KeysOfUnion<T> = T extends T ? keyof T : never;
+type Exact<P, I extends P> = P extends Builtin ? P
+  : P & { [K in keyof P]: Exact<P[K], I[K]> } & { [K in Exclude<keyof I, KeysOfUnion<P>>]: never };
 
 function isSet(value: any): boolean {
   return value !== null && value !== undefined;
@@ -455,4 +505,6 @@ interface MessageFns<T> {
   decode(input: BinaryReader | Uint8Array, length?: number): T;
   fromJSON(object: any): T;
   toJSON(message: T): unknown;
+  create<I extends Exact<DeepPartial<T>, I>>(base?: I): T;
+  fromPartial<I extends Exact<DeepPartial<T>, I>>(object: I): T;
 }

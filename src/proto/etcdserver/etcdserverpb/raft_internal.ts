@@ -190,6 +190,19 @@ export const RequestHeader: MessageFns<RequestHeader> = {
     }
     return obj;
   },
+
+  create<I extends Exact<DeepPartial<RequestHeader>, I>>(base?: I): RequestHeader {
+    return RequestHeader.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<RequestHeader>, I>>(object: I): RequestHeader {
+    const message = createBaseRequestHeader();
+    message.ID = (object.ID !== undefined && object.ID !== null) ? BigInt(object.ID) : 0n;
+    message.username = object.username ?? "";
+    message.auth_revision = (object.auth_revision !== undefined && object.auth_revision !== null)
+      ? BigInt(object.auth_revision)
+      : 0n;
+    return message;
+  },
 };
 
 function createBaseInternalRaftRequest(): InternalRaftRequest {
@@ -763,6 +776,94 @@ export const InternalRaftRequest: MessageFns<InternalRaftRequest> = {
     }
     return obj;
   },
+
+  create<I extends Exact<DeepPartial<InternalRaftRequest>, I>>(base?: I): InternalRaftRequest {
+    return InternalRaftRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<InternalRaftRequest>, I>>(object: I): InternalRaftRequest {
+    const message = createBaseInternalRaftRequest();
+    message.header = (object.header !== undefined && object.header !== null)
+      ? RequestHeader.fromPartial(object.header)
+      : undefined;
+    message.ID = (object.ID !== undefined && object.ID !== null) ? BigInt(object.ID) : 0n;
+    message.v2 = (object.v2 !== undefined && object.v2 !== null) ? Request.fromPartial(object.v2) : undefined;
+    message.range = (object.range !== undefined && object.range !== null)
+      ? RangeRequest.fromPartial(object.range)
+      : undefined;
+    message.put = (object.put !== undefined && object.put !== null) ? PutRequest.fromPartial(object.put) : undefined;
+    message.delete_range = (object.delete_range !== undefined && object.delete_range !== null)
+      ? DeleteRangeRequest.fromPartial(object.delete_range)
+      : undefined;
+    message.txn = (object.txn !== undefined && object.txn !== null) ? TxnRequest.fromPartial(object.txn) : undefined;
+    message.compaction = (object.compaction !== undefined && object.compaction !== null)
+      ? CompactionRequest.fromPartial(object.compaction)
+      : undefined;
+    message.lease_grant = (object.lease_grant !== undefined && object.lease_grant !== null)
+      ? LeaseGrantRequest.fromPartial(object.lease_grant)
+      : undefined;
+    message.lease_revoke = (object.lease_revoke !== undefined && object.lease_revoke !== null)
+      ? LeaseRevokeRequest.fromPartial(object.lease_revoke)
+      : undefined;
+    message.alarm = (object.alarm !== undefined && object.alarm !== null)
+      ? AlarmRequest.fromPartial(object.alarm)
+      : undefined;
+    message.lease_checkpoint = (object.lease_checkpoint !== undefined && object.lease_checkpoint !== null)
+      ? LeaseCheckpointRequest.fromPartial(object.lease_checkpoint)
+      : undefined;
+    message.auth_enable = (object.auth_enable !== undefined && object.auth_enable !== null)
+      ? AuthEnableRequest.fromPartial(object.auth_enable)
+      : undefined;
+    message.auth_disable = (object.auth_disable !== undefined && object.auth_disable !== null)
+      ? AuthDisableRequest.fromPartial(object.auth_disable)
+      : undefined;
+    message.authenticate = (object.authenticate !== undefined && object.authenticate !== null)
+      ? InternalAuthenticateRequest.fromPartial(object.authenticate)
+      : undefined;
+    message.auth_user_add = (object.auth_user_add !== undefined && object.auth_user_add !== null)
+      ? AuthUserAddRequest.fromPartial(object.auth_user_add)
+      : undefined;
+    message.auth_user_delete = (object.auth_user_delete !== undefined && object.auth_user_delete !== null)
+      ? AuthUserDeleteRequest.fromPartial(object.auth_user_delete)
+      : undefined;
+    message.auth_user_get = (object.auth_user_get !== undefined && object.auth_user_get !== null)
+      ? AuthUserGetRequest.fromPartial(object.auth_user_get)
+      : undefined;
+    message.auth_user_change_password =
+      (object.auth_user_change_password !== undefined && object.auth_user_change_password !== null)
+        ? AuthUserChangePasswordRequest.fromPartial(object.auth_user_change_password)
+        : undefined;
+    message.auth_user_grant_role = (object.auth_user_grant_role !== undefined && object.auth_user_grant_role !== null)
+      ? AuthUserGrantRoleRequest.fromPartial(object.auth_user_grant_role)
+      : undefined;
+    message.auth_user_revoke_role =
+      (object.auth_user_revoke_role !== undefined && object.auth_user_revoke_role !== null)
+        ? AuthUserRevokeRoleRequest.fromPartial(object.auth_user_revoke_role)
+        : undefined;
+    message.auth_user_list = (object.auth_user_list !== undefined && object.auth_user_list !== null)
+      ? AuthUserListRequest.fromPartial(object.auth_user_list)
+      : undefined;
+    message.auth_role_list = (object.auth_role_list !== undefined && object.auth_role_list !== null)
+      ? AuthRoleListRequest.fromPartial(object.auth_role_list)
+      : undefined;
+    message.auth_role_add = (object.auth_role_add !== undefined && object.auth_role_add !== null)
+      ? AuthRoleAddRequest.fromPartial(object.auth_role_add)
+      : undefined;
+    message.auth_role_delete = (object.auth_role_delete !== undefined && object.auth_role_delete !== null)
+      ? AuthRoleDeleteRequest.fromPartial(object.auth_role_delete)
+      : undefined;
+    message.auth_role_get = (object.auth_role_get !== undefined && object.auth_role_get !== null)
+      ? AuthRoleGetRequest.fromPartial(object.auth_role_get)
+      : undefined;
+    message.auth_role_grant_permission =
+      (object.auth_role_grant_permission !== undefined && object.auth_role_grant_permission !== null)
+        ? AuthRoleGrantPermissionRequest.fromPartial(object.auth_role_grant_permission)
+        : undefined;
+    message.auth_role_revoke_permission =
+      (object.auth_role_revoke_permission !== undefined && object.auth_role_revoke_permission !== null)
+        ? AuthRoleRevokePermissionRequest.fromPartial(object.auth_role_revoke_permission)
+        : undefined;
+    return message;
+  },
 };
 
 function createBaseEmptyResponse(): EmptyResponse {
@@ -806,6 +907,14 @@ export const EmptyResponse: MessageFns<EmptyResponse> = {
   toJSON(_: EmptyResponse): unknown {
     const obj: any = {};
     return obj;
+  },
+
+  create<I extends Exact<DeepPartial<EmptyResponse>, I>>(base?: I): EmptyResponse {
+    return EmptyResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<EmptyResponse>, I>>(_: I): EmptyResponse {
+    const message = createBaseEmptyResponse();
+    return message;
   },
 };
 
@@ -901,7 +1010,31 @@ export const InternalAuthenticateRequest: MessageFns<InternalAuthenticateRequest
     }
     return obj;
   },
+
+  create<I extends Exact<DeepPartial<InternalAuthenticateRequest>, I>>(base?: I): InternalAuthenticateRequest {
+    return InternalAuthenticateRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<InternalAuthenticateRequest>, I>>(object: I): InternalAuthenticateRequest {
+    const message = createBaseInternalAuthenticateRequest();
+    message.name = object.name ?? "";
+    message.password = object.password ?? "";
+    message.simple_token = object.simple_token ?? "";
+    return message;
+  },
 };
+
+type Builtin = Date | Function | Uint8Array | string | number | boolean | bigint | undefined;
+
+type DeepPartial<T> = T extends bigint ? string | number | bigint
+  : T extends Builtin ? T : T extends globalThis.Array<infer U> ? globalThis.Array<DeepPartial<U>>
+  : T extends ReadonlyArray<infer U> ? ReadonlyArray<DeepPartial<U>>
+  : T extends { $case: string; value: unknown } ? { $case: T["$case"]; value?: DeepPartial<T["value"]> }
+  : T extends {} ? { [K in keyof T]?: DeepPartial<T[K]> }
+  : Partial<T>;
+
+type KeysOfUnion<T> = T extends T ? keyof T : never;
+type Exact<P, I extends P> = P extends Builtin ? P
+  : P & { [K in keyof P]: Exact<P[K], I[K]> } & { [K in Exclude<keyof I, KeysOfUnion<P>>]: never };
 
 function isSet(value: any): boolean {
   return value !== null && value !== undefined;
@@ -912,4 +1045,6 @@ interface MessageFns<T> {
   decode(input: BinaryReader | Uint8Array, length?: number): T;
   fromJSON(object: any): T;
   toJSON(message: T): unknown;
+  create<I extends Exact<DeepPartial<T>, I>>(base?: I): T;
+  fromPartial<I extends Exact<DeepPartial<T>, I>>(object: I): T;
 }

@@ -1264,6 +1264,20 @@ export const ResponseHeader: MessageFns<ResponseHeader> = {
     }
     return obj;
   },
+
+  create<I extends Exact<DeepPartial<ResponseHeader>, I>>(base?: I): ResponseHeader {
+    return ResponseHeader.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ResponseHeader>, I>>(object: I): ResponseHeader {
+    const message = createBaseResponseHeader();
+    message.cluster_id = (object.cluster_id !== undefined && object.cluster_id !== null)
+      ? BigInt(object.cluster_id)
+      : 0n;
+    message.member_id = (object.member_id !== undefined && object.member_id !== null) ? BigInt(object.member_id) : 0n;
+    message.revision = (object.revision !== undefined && object.revision !== null) ? BigInt(object.revision) : 0n;
+    message.raft_term = (object.raft_term !== undefined && object.raft_term !== null) ? BigInt(object.raft_term) : 0n;
+    return message;
+  },
 };
 
 function createBaseRangeRequest(): RangeRequest {
@@ -1572,6 +1586,35 @@ export const RangeRequest: MessageFns<RangeRequest> = {
     }
     return obj;
   },
+
+  create<I extends Exact<DeepPartial<RangeRequest>, I>>(base?: I): RangeRequest {
+    return RangeRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<RangeRequest>, I>>(object: I): RangeRequest {
+    const message = createBaseRangeRequest();
+    message.key = object.key ?? Buffer.alloc(0);
+    message.range_end = object.range_end ?? Buffer.alloc(0);
+    message.limit = (object.limit !== undefined && object.limit !== null) ? BigInt(object.limit) : 0n;
+    message.revision = (object.revision !== undefined && object.revision !== null) ? BigInt(object.revision) : 0n;
+    message.sort_order = object.sort_order ?? 0;
+    message.sort_target = object.sort_target ?? 0;
+    message.serializable = object.serializable ?? false;
+    message.keys_only = object.keys_only ?? false;
+    message.count_only = object.count_only ?? false;
+    message.min_mod_revision = (object.min_mod_revision !== undefined && object.min_mod_revision !== null)
+      ? BigInt(object.min_mod_revision)
+      : 0n;
+    message.max_mod_revision = (object.max_mod_revision !== undefined && object.max_mod_revision !== null)
+      ? BigInt(object.max_mod_revision)
+      : 0n;
+    message.min_create_revision = (object.min_create_revision !== undefined && object.min_create_revision !== null)
+      ? BigInt(object.min_create_revision)
+      : 0n;
+    message.max_create_revision = (object.max_create_revision !== undefined && object.max_create_revision !== null)
+      ? BigInt(object.max_create_revision)
+      : 0n;
+    return message;
+  },
 };
 
 function createBaseRangeResponse(): RangeResponse {
@@ -1679,6 +1722,20 @@ export const RangeResponse: MessageFns<RangeResponse> = {
       obj.count = message.count.toString();
     }
     return obj;
+  },
+
+  create<I extends Exact<DeepPartial<RangeResponse>, I>>(base?: I): RangeResponse {
+    return RangeResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<RangeResponse>, I>>(object: I): RangeResponse {
+    const message = createBaseRangeResponse();
+    message.header = (object.header !== undefined && object.header !== null)
+      ? ResponseHeader.fromPartial(object.header)
+      : undefined;
+    message.kvs = object.kvs?.map((e) => KeyValue.fromPartial(e)) || [];
+    message.more = object.more ?? false;
+    message.count = (object.count !== undefined && object.count !== null) ? BigInt(object.count) : 0n;
+    return message;
   },
 };
 
@@ -1837,6 +1894,20 @@ export const PutRequest: MessageFns<PutRequest> = {
     }
     return obj;
   },
+
+  create<I extends Exact<DeepPartial<PutRequest>, I>>(base?: I): PutRequest {
+    return PutRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<PutRequest>, I>>(object: I): PutRequest {
+    const message = createBasePutRequest();
+    message.key = object.key ?? Buffer.alloc(0);
+    message.value = object.value ?? Buffer.alloc(0);
+    message.lease = (object.lease !== undefined && object.lease !== null) ? BigInt(object.lease) : 0n;
+    message.prev_kv = object.prev_kv ?? false;
+    message.ignore_value = object.ignore_value ?? false;
+    message.ignore_lease = object.ignore_lease ?? false;
+    return message;
+  },
 };
 
 function createBasePutResponse(): PutResponse {
@@ -1915,6 +1986,20 @@ export const PutResponse: MessageFns<PutResponse> = {
       obj.prevKv = KeyValue.toJSON(message.prev_kv);
     }
     return obj;
+  },
+
+  create<I extends Exact<DeepPartial<PutResponse>, I>>(base?: I): PutResponse {
+    return PutResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<PutResponse>, I>>(object: I): PutResponse {
+    const message = createBasePutResponse();
+    message.header = (object.header !== undefined && object.header !== null)
+      ? ResponseHeader.fromPartial(object.header)
+      : undefined;
+    message.prev_kv = (object.prev_kv !== undefined && object.prev_kv !== null)
+      ? KeyValue.fromPartial(object.prev_kv)
+      : undefined;
+    return message;
   },
 };
 
@@ -2014,6 +2099,17 @@ export const DeleteRangeRequest: MessageFns<DeleteRangeRequest> = {
     }
     return obj;
   },
+
+  create<I extends Exact<DeepPartial<DeleteRangeRequest>, I>>(base?: I): DeleteRangeRequest {
+    return DeleteRangeRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<DeleteRangeRequest>, I>>(object: I): DeleteRangeRequest {
+    const message = createBaseDeleteRangeRequest();
+    message.key = object.key ?? Buffer.alloc(0);
+    message.range_end = object.range_end ?? Buffer.alloc(0);
+    message.prev_kv = object.prev_kv ?? false;
+    return message;
+  },
 };
 
 function createBaseDeleteRangeResponse(): DeleteRangeResponse {
@@ -2110,6 +2206,19 @@ export const DeleteRangeResponse: MessageFns<DeleteRangeResponse> = {
       obj.prevKvs = message.prev_kvs.map((e) => KeyValue.toJSON(e));
     }
     return obj;
+  },
+
+  create<I extends Exact<DeepPartial<DeleteRangeResponse>, I>>(base?: I): DeleteRangeResponse {
+    return DeleteRangeResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<DeleteRangeResponse>, I>>(object: I): DeleteRangeResponse {
+    const message = createBaseDeleteRangeResponse();
+    message.header = (object.header !== undefined && object.header !== null)
+      ? ResponseHeader.fromPartial(object.header)
+      : undefined;
+    message.deleted = (object.deleted !== undefined && object.deleted !== null) ? BigInt(object.deleted) : 0n;
+    message.prev_kvs = object.prev_kvs?.map((e) => KeyValue.fromPartial(e)) || [];
+    return message;
   },
 };
 
@@ -2231,6 +2340,43 @@ export const RequestOp: MessageFns<RequestOp> = {
     }
     return obj;
   },
+
+  create<I extends Exact<DeepPartial<RequestOp>, I>>(base?: I): RequestOp {
+    return RequestOp.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<RequestOp>, I>>(object: I): RequestOp {
+    const message = createBaseRequestOp();
+    switch (object.request?.$case) {
+      case "request_range": {
+        if (object.request?.value !== undefined && object.request?.value !== null) {
+          message.request = { $case: "request_range", value: RangeRequest.fromPartial(object.request.value) };
+        }
+        break;
+      }
+      case "request_put": {
+        if (object.request?.value !== undefined && object.request?.value !== null) {
+          message.request = { $case: "request_put", value: PutRequest.fromPartial(object.request.value) };
+        }
+        break;
+      }
+      case "request_delete_range": {
+        if (object.request?.value !== undefined && object.request?.value !== null) {
+          message.request = {
+            $case: "request_delete_range",
+            value: DeleteRangeRequest.fromPartial(object.request.value),
+          };
+        }
+        break;
+      }
+      case "request_txn": {
+        if (object.request?.value !== undefined && object.request?.value !== null) {
+          message.request = { $case: "request_txn", value: TxnRequest.fromPartial(object.request.value) };
+        }
+        break;
+      }
+    }
+    return message;
+  },
 };
 
 function createBaseResponseOp(): ResponseOp {
@@ -2350,6 +2496,43 @@ export const ResponseOp: MessageFns<ResponseOp> = {
       obj.responseTxn = TxnResponse.toJSON(message.response.value);
     }
     return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ResponseOp>, I>>(base?: I): ResponseOp {
+    return ResponseOp.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ResponseOp>, I>>(object: I): ResponseOp {
+    const message = createBaseResponseOp();
+    switch (object.response?.$case) {
+      case "response_range": {
+        if (object.response?.value !== undefined && object.response?.value !== null) {
+          message.response = { $case: "response_range", value: RangeResponse.fromPartial(object.response.value) };
+        }
+        break;
+      }
+      case "response_put": {
+        if (object.response?.value !== undefined && object.response?.value !== null) {
+          message.response = { $case: "response_put", value: PutResponse.fromPartial(object.response.value) };
+        }
+        break;
+      }
+      case "response_delete_range": {
+        if (object.response?.value !== undefined && object.response?.value !== null) {
+          message.response = {
+            $case: "response_delete_range",
+            value: DeleteRangeResponse.fromPartial(object.response.value),
+          };
+        }
+        break;
+      }
+      case "response_txn": {
+        if (object.response?.value !== undefined && object.response?.value !== null) {
+          message.response = { $case: "response_txn", value: TxnResponse.fromPartial(object.response.value) };
+        }
+        break;
+      }
+    }
+    return message;
   },
 };
 
@@ -2555,6 +2738,50 @@ export const Compare: MessageFns<Compare> = {
     }
     return obj;
   },
+
+  create<I extends Exact<DeepPartial<Compare>, I>>(base?: I): Compare {
+    return Compare.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<Compare>, I>>(object: I): Compare {
+    const message = createBaseCompare();
+    message.result = object.result ?? 0;
+    message.target = object.target ?? 0;
+    message.key = object.key ?? Buffer.alloc(0);
+    switch (object.target_union?.$case) {
+      case "version": {
+        if (object.target_union?.value !== undefined && object.target_union?.value !== null) {
+          message.target_union = { $case: "version", value: BigInt(object.target_union.value) };
+        }
+        break;
+      }
+      case "create_revision": {
+        if (object.target_union?.value !== undefined && object.target_union?.value !== null) {
+          message.target_union = { $case: "create_revision", value: BigInt(object.target_union.value) };
+        }
+        break;
+      }
+      case "mod_revision": {
+        if (object.target_union?.value !== undefined && object.target_union?.value !== null) {
+          message.target_union = { $case: "mod_revision", value: BigInt(object.target_union.value) };
+        }
+        break;
+      }
+      case "value": {
+        if (object.target_union?.value !== undefined && object.target_union?.value !== null) {
+          message.target_union = { $case: "value", value: object.target_union.value };
+        }
+        break;
+      }
+      case "lease": {
+        if (object.target_union?.value !== undefined && object.target_union?.value !== null) {
+          message.target_union = { $case: "lease", value: BigInt(object.target_union.value) };
+        }
+        break;
+      }
+    }
+    message.range_end = object.range_end ?? Buffer.alloc(0);
+    return message;
+  },
 };
 
 function createBaseTxnRequest(): TxnRequest {
@@ -2644,6 +2871,17 @@ export const TxnRequest: MessageFns<TxnRequest> = {
       obj.failure = message.failure.map((e) => RequestOp.toJSON(e));
     }
     return obj;
+  },
+
+  create<I extends Exact<DeepPartial<TxnRequest>, I>>(base?: I): TxnRequest {
+    return TxnRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<TxnRequest>, I>>(object: I): TxnRequest {
+    const message = createBaseTxnRequest();
+    message.compare = object.compare?.map((e) => Compare.fromPartial(e)) || [];
+    message.success = object.success?.map((e) => RequestOp.fromPartial(e)) || [];
+    message.failure = object.failure?.map((e) => RequestOp.fromPartial(e)) || [];
+    return message;
   },
 };
 
@@ -2737,6 +2975,19 @@ export const TxnResponse: MessageFns<TxnResponse> = {
     }
     return obj;
   },
+
+  create<I extends Exact<DeepPartial<TxnResponse>, I>>(base?: I): TxnResponse {
+    return TxnResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<TxnResponse>, I>>(object: I): TxnResponse {
+    const message = createBaseTxnResponse();
+    message.header = (object.header !== undefined && object.header !== null)
+      ? ResponseHeader.fromPartial(object.header)
+      : undefined;
+    message.succeeded = object.succeeded ?? false;
+    message.responses = object.responses?.map((e) => ResponseOp.fromPartial(e)) || [];
+    return message;
+  },
 };
 
 function createBaseCompactionRequest(): CompactionRequest {
@@ -2815,6 +3066,16 @@ export const CompactionRequest: MessageFns<CompactionRequest> = {
     }
     return obj;
   },
+
+  create<I extends Exact<DeepPartial<CompactionRequest>, I>>(base?: I): CompactionRequest {
+    return CompactionRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<CompactionRequest>, I>>(object: I): CompactionRequest {
+    const message = createBaseCompactionRequest();
+    message.revision = (object.revision !== undefined && object.revision !== null) ? BigInt(object.revision) : 0n;
+    message.physical = object.physical ?? false;
+    return message;
+  },
 };
 
 function createBaseCompactionResponse(): CompactionResponse {
@@ -2873,6 +3134,17 @@ export const CompactionResponse: MessageFns<CompactionResponse> = {
     }
     return obj;
   },
+
+  create<I extends Exact<DeepPartial<CompactionResponse>, I>>(base?: I): CompactionResponse {
+    return CompactionResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<CompactionResponse>, I>>(object: I): CompactionResponse {
+    const message = createBaseCompactionResponse();
+    message.header = (object.header !== undefined && object.header !== null)
+      ? ResponseHeader.fromPartial(object.header)
+      : undefined;
+    return message;
+  },
 };
 
 function createBaseHashRequest(): HashRequest {
@@ -2916,6 +3188,14 @@ export const HashRequest: MessageFns<HashRequest> = {
   toJSON(_: HashRequest): unknown {
     const obj: any = {};
     return obj;
+  },
+
+  create<I extends Exact<DeepPartial<HashRequest>, I>>(base?: I): HashRequest {
+    return HashRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<HashRequest>, I>>(_: I): HashRequest {
+    const message = createBaseHashRequest();
+    return message;
   },
 };
 
@@ -2977,6 +3257,15 @@ export const HashKVRequest: MessageFns<HashKVRequest> = {
       obj.revision = message.revision.toString();
     }
     return obj;
+  },
+
+  create<I extends Exact<DeepPartial<HashKVRequest>, I>>(base?: I): HashKVRequest {
+    return HashKVRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<HashKVRequest>, I>>(object: I): HashKVRequest {
+    const message = createBaseHashKVRequest();
+    message.revision = (object.revision !== undefined && object.revision !== null) ? BigInt(object.revision) : 0n;
+    return message;
   },
 };
 
@@ -3075,6 +3364,21 @@ export const HashKVResponse: MessageFns<HashKVResponse> = {
     }
     return obj;
   },
+
+  create<I extends Exact<DeepPartial<HashKVResponse>, I>>(base?: I): HashKVResponse {
+    return HashKVResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<HashKVResponse>, I>>(object: I): HashKVResponse {
+    const message = createBaseHashKVResponse();
+    message.header = (object.header !== undefined && object.header !== null)
+      ? ResponseHeader.fromPartial(object.header)
+      : undefined;
+    message.hash = object.hash ?? 0;
+    message.compact_revision = (object.compact_revision !== undefined && object.compact_revision !== null)
+      ? BigInt(object.compact_revision)
+      : 0n;
+    return message;
+  },
 };
 
 function createBaseHashResponse(): HashResponse {
@@ -3150,6 +3454,18 @@ export const HashResponse: MessageFns<HashResponse> = {
     }
     return obj;
   },
+
+  create<I extends Exact<DeepPartial<HashResponse>, I>>(base?: I): HashResponse {
+    return HashResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<HashResponse>, I>>(object: I): HashResponse {
+    const message = createBaseHashResponse();
+    message.header = (object.header !== undefined && object.header !== null)
+      ? ResponseHeader.fromPartial(object.header)
+      : undefined;
+    message.hash = object.hash ?? 0;
+    return message;
+  },
 };
 
 function createBaseSnapshotRequest(): SnapshotRequest {
@@ -3193,6 +3509,14 @@ export const SnapshotRequest: MessageFns<SnapshotRequest> = {
   toJSON(_: SnapshotRequest): unknown {
     const obj: any = {};
     return obj;
+  },
+
+  create<I extends Exact<DeepPartial<SnapshotRequest>, I>>(base?: I): SnapshotRequest {
+    return SnapshotRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<SnapshotRequest>, I>>(_: I): SnapshotRequest {
+    const message = createBaseSnapshotRequest();
+    return message;
   },
 };
 
@@ -3290,6 +3614,21 @@ export const SnapshotResponse: MessageFns<SnapshotResponse> = {
       obj.blob = base64FromBytes(message.blob);
     }
     return obj;
+  },
+
+  create<I extends Exact<DeepPartial<SnapshotResponse>, I>>(base?: I): SnapshotResponse {
+    return SnapshotResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<SnapshotResponse>, I>>(object: I): SnapshotResponse {
+    const message = createBaseSnapshotResponse();
+    message.header = (object.header !== undefined && object.header !== null)
+      ? ResponseHeader.fromPartial(object.header)
+      : undefined;
+    message.remaining_bytes = (object.remaining_bytes !== undefined && object.remaining_bytes !== null)
+      ? BigInt(object.remaining_bytes)
+      : 0n;
+    message.blob = object.blob ?? Buffer.alloc(0);
+    return message;
   },
 };
 
@@ -3399,6 +3738,43 @@ export const WatchRequest: MessageFns<WatchRequest> = {
       obj.progressRequest = WatchProgressRequest.toJSON(message.request_union.value);
     }
     return obj;
+  },
+
+  create<I extends Exact<DeepPartial<WatchRequest>, I>>(base?: I): WatchRequest {
+    return WatchRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<WatchRequest>, I>>(object: I): WatchRequest {
+    const message = createBaseWatchRequest();
+    switch (object.request_union?.$case) {
+      case "create_request": {
+        if (object.request_union?.value !== undefined && object.request_union?.value !== null) {
+          message.request_union = {
+            $case: "create_request",
+            value: WatchCreateRequest.fromPartial(object.request_union.value),
+          };
+        }
+        break;
+      }
+      case "cancel_request": {
+        if (object.request_union?.value !== undefined && object.request_union?.value !== null) {
+          message.request_union = {
+            $case: "cancel_request",
+            value: WatchCancelRequest.fromPartial(object.request_union.value),
+          };
+        }
+        break;
+      }
+      case "progress_request": {
+        if (object.request_union?.value !== undefined && object.request_union?.value !== null) {
+          message.request_union = {
+            $case: "progress_request",
+            value: WatchProgressRequest.fromPartial(object.request_union.value),
+          };
+        }
+        break;
+      }
+    }
+    return message;
   },
 };
 
@@ -3612,6 +3988,24 @@ export const WatchCreateRequest: MessageFns<WatchCreateRequest> = {
     }
     return obj;
   },
+
+  create<I extends Exact<DeepPartial<WatchCreateRequest>, I>>(base?: I): WatchCreateRequest {
+    return WatchCreateRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<WatchCreateRequest>, I>>(object: I): WatchCreateRequest {
+    const message = createBaseWatchCreateRequest();
+    message.key = object.key ?? Buffer.alloc(0);
+    message.range_end = object.range_end ?? Buffer.alloc(0);
+    message.start_revision = (object.start_revision !== undefined && object.start_revision !== null)
+      ? BigInt(object.start_revision)
+      : 0n;
+    message.progress_notify = object.progress_notify ?? false;
+    message.filters = object.filters?.map((e) => e) || [];
+    message.prev_kv = object.prev_kv ?? false;
+    message.watch_id = (object.watch_id !== undefined && object.watch_id !== null) ? BigInt(object.watch_id) : 0n;
+    message.fragment = object.fragment ?? false;
+    return message;
+  },
 };
 
 function createBaseWatchCancelRequest(): WatchCancelRequest {
@@ -3675,6 +4069,15 @@ export const WatchCancelRequest: MessageFns<WatchCancelRequest> = {
     }
     return obj;
   },
+
+  create<I extends Exact<DeepPartial<WatchCancelRequest>, I>>(base?: I): WatchCancelRequest {
+    return WatchCancelRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<WatchCancelRequest>, I>>(object: I): WatchCancelRequest {
+    const message = createBaseWatchCancelRequest();
+    message.watch_id = (object.watch_id !== undefined && object.watch_id !== null) ? BigInt(object.watch_id) : 0n;
+    return message;
+  },
 };
 
 function createBaseWatchProgressRequest(): WatchProgressRequest {
@@ -3718,6 +4121,14 @@ export const WatchProgressRequest: MessageFns<WatchProgressRequest> = {
   toJSON(_: WatchProgressRequest): unknown {
     const obj: any = {};
     return obj;
+  },
+
+  create<I extends Exact<DeepPartial<WatchProgressRequest>, I>>(base?: I): WatchProgressRequest {
+    return WatchProgressRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<WatchProgressRequest>, I>>(_: I): WatchProgressRequest {
+    const message = createBaseWatchProgressRequest();
+    return message;
   },
 };
 
@@ -3907,6 +4318,26 @@ export const WatchResponse: MessageFns<WatchResponse> = {
     }
     return obj;
   },
+
+  create<I extends Exact<DeepPartial<WatchResponse>, I>>(base?: I): WatchResponse {
+    return WatchResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<WatchResponse>, I>>(object: I): WatchResponse {
+    const message = createBaseWatchResponse();
+    message.header = (object.header !== undefined && object.header !== null)
+      ? ResponseHeader.fromPartial(object.header)
+      : undefined;
+    message.watch_id = (object.watch_id !== undefined && object.watch_id !== null) ? BigInt(object.watch_id) : 0n;
+    message.created = object.created ?? false;
+    message.canceled = object.canceled ?? false;
+    message.compact_revision = (object.compact_revision !== undefined && object.compact_revision !== null)
+      ? BigInt(object.compact_revision)
+      : 0n;
+    message.cancel_reason = object.cancel_reason ?? "";
+    message.fragment = object.fragment ?? false;
+    message.events = object.events?.map((e) => Event.fromPartial(e)) || [];
+    return message;
+  },
 };
 
 function createBaseLeaseGrantRequest(): LeaseGrantRequest {
@@ -3984,6 +4415,16 @@ export const LeaseGrantRequest: MessageFns<LeaseGrantRequest> = {
       obj.ID = message.ID.toString();
     }
     return obj;
+  },
+
+  create<I extends Exact<DeepPartial<LeaseGrantRequest>, I>>(base?: I): LeaseGrantRequest {
+    return LeaseGrantRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<LeaseGrantRequest>, I>>(object: I): LeaseGrantRequest {
+    const message = createBaseLeaseGrantRequest();
+    message.TTL = (object.TTL !== undefined && object.TTL !== null) ? BigInt(object.TTL) : 0n;
+    message.ID = (object.ID !== undefined && object.ID !== null) ? BigInt(object.ID) : 0n;
+    return message;
   },
 };
 
@@ -4096,6 +4537,20 @@ export const LeaseGrantResponse: MessageFns<LeaseGrantResponse> = {
     }
     return obj;
   },
+
+  create<I extends Exact<DeepPartial<LeaseGrantResponse>, I>>(base?: I): LeaseGrantResponse {
+    return LeaseGrantResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<LeaseGrantResponse>, I>>(object: I): LeaseGrantResponse {
+    const message = createBaseLeaseGrantResponse();
+    message.header = (object.header !== undefined && object.header !== null)
+      ? ResponseHeader.fromPartial(object.header)
+      : undefined;
+    message.ID = (object.ID !== undefined && object.ID !== null) ? BigInt(object.ID) : 0n;
+    message.TTL = (object.TTL !== undefined && object.TTL !== null) ? BigInt(object.TTL) : 0n;
+    message.error = object.error ?? "";
+    return message;
+  },
 };
 
 function createBaseLeaseRevokeRequest(): LeaseRevokeRequest {
@@ -4157,6 +4612,15 @@ export const LeaseRevokeRequest: MessageFns<LeaseRevokeRequest> = {
     }
     return obj;
   },
+
+  create<I extends Exact<DeepPartial<LeaseRevokeRequest>, I>>(base?: I): LeaseRevokeRequest {
+    return LeaseRevokeRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<LeaseRevokeRequest>, I>>(object: I): LeaseRevokeRequest {
+    const message = createBaseLeaseRevokeRequest();
+    message.ID = (object.ID !== undefined && object.ID !== null) ? BigInt(object.ID) : 0n;
+    return message;
+  },
 };
 
 function createBaseLeaseRevokeResponse(): LeaseRevokeResponse {
@@ -4214,6 +4678,17 @@ export const LeaseRevokeResponse: MessageFns<LeaseRevokeResponse> = {
       obj.header = ResponseHeader.toJSON(message.header);
     }
     return obj;
+  },
+
+  create<I extends Exact<DeepPartial<LeaseRevokeResponse>, I>>(base?: I): LeaseRevokeResponse {
+    return LeaseRevokeResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<LeaseRevokeResponse>, I>>(object: I): LeaseRevokeResponse {
+    const message = createBaseLeaseRevokeResponse();
+    message.header = (object.header !== undefined && object.header !== null)
+      ? ResponseHeader.fromPartial(object.header)
+      : undefined;
+    return message;
   },
 };
 
@@ -4300,6 +4775,18 @@ export const LeaseCheckpoint: MessageFns<LeaseCheckpoint> = {
     }
     return obj;
   },
+
+  create<I extends Exact<DeepPartial<LeaseCheckpoint>, I>>(base?: I): LeaseCheckpoint {
+    return LeaseCheckpoint.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<LeaseCheckpoint>, I>>(object: I): LeaseCheckpoint {
+    const message = createBaseLeaseCheckpoint();
+    message.ID = (object.ID !== undefined && object.ID !== null) ? BigInt(object.ID) : 0n;
+    message.remaining_TTL = (object.remaining_TTL !== undefined && object.remaining_TTL !== null)
+      ? BigInt(object.remaining_TTL)
+      : 0n;
+    return message;
+  },
 };
 
 function createBaseLeaseCheckpointRequest(): LeaseCheckpointRequest {
@@ -4362,6 +4849,15 @@ export const LeaseCheckpointRequest: MessageFns<LeaseCheckpointRequest> = {
     }
     return obj;
   },
+
+  create<I extends Exact<DeepPartial<LeaseCheckpointRequest>, I>>(base?: I): LeaseCheckpointRequest {
+    return LeaseCheckpointRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<LeaseCheckpointRequest>, I>>(object: I): LeaseCheckpointRequest {
+    const message = createBaseLeaseCheckpointRequest();
+    message.checkpoints = object.checkpoints?.map((e) => LeaseCheckpoint.fromPartial(e)) || [];
+    return message;
+  },
 };
 
 function createBaseLeaseCheckpointResponse(): LeaseCheckpointResponse {
@@ -4419,6 +4915,17 @@ export const LeaseCheckpointResponse: MessageFns<LeaseCheckpointResponse> = {
       obj.header = ResponseHeader.toJSON(message.header);
     }
     return obj;
+  },
+
+  create<I extends Exact<DeepPartial<LeaseCheckpointResponse>, I>>(base?: I): LeaseCheckpointResponse {
+    return LeaseCheckpointResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<LeaseCheckpointResponse>, I>>(object: I): LeaseCheckpointResponse {
+    const message = createBaseLeaseCheckpointResponse();
+    message.header = (object.header !== undefined && object.header !== null)
+      ? ResponseHeader.fromPartial(object.header)
+      : undefined;
+    return message;
   },
 };
 
@@ -4480,6 +4987,15 @@ export const LeaseKeepAliveRequest: MessageFns<LeaseKeepAliveRequest> = {
       obj.ID = message.ID.toString();
     }
     return obj;
+  },
+
+  create<I extends Exact<DeepPartial<LeaseKeepAliveRequest>, I>>(base?: I): LeaseKeepAliveRequest {
+    return LeaseKeepAliveRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<LeaseKeepAliveRequest>, I>>(object: I): LeaseKeepAliveRequest {
+    const message = createBaseLeaseKeepAliveRequest();
+    message.ID = (object.ID !== undefined && object.ID !== null) ? BigInt(object.ID) : 0n;
+    return message;
   },
 };
 
@@ -4577,6 +5093,19 @@ export const LeaseKeepAliveResponse: MessageFns<LeaseKeepAliveResponse> = {
     }
     return obj;
   },
+
+  create<I extends Exact<DeepPartial<LeaseKeepAliveResponse>, I>>(base?: I): LeaseKeepAliveResponse {
+    return LeaseKeepAliveResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<LeaseKeepAliveResponse>, I>>(object: I): LeaseKeepAliveResponse {
+    const message = createBaseLeaseKeepAliveResponse();
+    message.header = (object.header !== undefined && object.header !== null)
+      ? ResponseHeader.fromPartial(object.header)
+      : undefined;
+    message.ID = (object.ID !== undefined && object.ID !== null) ? BigInt(object.ID) : 0n;
+    message.TTL = (object.TTL !== undefined && object.TTL !== null) ? BigInt(object.TTL) : 0n;
+    return message;
+  },
 };
 
 function createBaseLeaseTimeToLiveRequest(): LeaseTimeToLiveRequest {
@@ -4654,6 +5183,16 @@ export const LeaseTimeToLiveRequest: MessageFns<LeaseTimeToLiveRequest> = {
       obj.keys = message.keys;
     }
     return obj;
+  },
+
+  create<I extends Exact<DeepPartial<LeaseTimeToLiveRequest>, I>>(base?: I): LeaseTimeToLiveRequest {
+    return LeaseTimeToLiveRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<LeaseTimeToLiveRequest>, I>>(object: I): LeaseTimeToLiveRequest {
+    const message = createBaseLeaseTimeToLiveRequest();
+    message.ID = (object.ID !== undefined && object.ID !== null) ? BigInt(object.ID) : 0n;
+    message.keys = object.keys ?? false;
+    return message;
   },
 };
 
@@ -4784,6 +5323,23 @@ export const LeaseTimeToLiveResponse: MessageFns<LeaseTimeToLiveResponse> = {
     }
     return obj;
   },
+
+  create<I extends Exact<DeepPartial<LeaseTimeToLiveResponse>, I>>(base?: I): LeaseTimeToLiveResponse {
+    return LeaseTimeToLiveResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<LeaseTimeToLiveResponse>, I>>(object: I): LeaseTimeToLiveResponse {
+    const message = createBaseLeaseTimeToLiveResponse();
+    message.header = (object.header !== undefined && object.header !== null)
+      ? ResponseHeader.fromPartial(object.header)
+      : undefined;
+    message.ID = (object.ID !== undefined && object.ID !== null) ? BigInt(object.ID) : 0n;
+    message.TTL = (object.TTL !== undefined && object.TTL !== null) ? BigInt(object.TTL) : 0n;
+    message.grantedTTL = (object.grantedTTL !== undefined && object.grantedTTL !== null)
+      ? BigInt(object.grantedTTL)
+      : 0n;
+    message.keys = object.keys?.map((e) => e) || [];
+    return message;
+  },
 };
 
 function createBaseLeaseLeasesRequest(): LeaseLeasesRequest {
@@ -4827,6 +5383,14 @@ export const LeaseLeasesRequest: MessageFns<LeaseLeasesRequest> = {
   toJSON(_: LeaseLeasesRequest): unknown {
     const obj: any = {};
     return obj;
+  },
+
+  create<I extends Exact<DeepPartial<LeaseLeasesRequest>, I>>(base?: I): LeaseLeasesRequest {
+    return LeaseLeasesRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<LeaseLeasesRequest>, I>>(_: I): LeaseLeasesRequest {
+    const message = createBaseLeaseLeasesRequest();
+    return message;
   },
 };
 
@@ -4888,6 +5452,15 @@ export const LeaseStatus: MessageFns<LeaseStatus> = {
       obj.ID = message.ID.toString();
     }
     return obj;
+  },
+
+  create<I extends Exact<DeepPartial<LeaseStatus>, I>>(base?: I): LeaseStatus {
+    return LeaseStatus.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<LeaseStatus>, I>>(object: I): LeaseStatus {
+    const message = createBaseLeaseStatus();
+    message.ID = (object.ID !== undefined && object.ID !== null) ? BigInt(object.ID) : 0n;
+    return message;
   },
 };
 
@@ -4963,6 +5536,18 @@ export const LeaseLeasesResponse: MessageFns<LeaseLeasesResponse> = {
       obj.leases = message.leases.map((e) => LeaseStatus.toJSON(e));
     }
     return obj;
+  },
+
+  create<I extends Exact<DeepPartial<LeaseLeasesResponse>, I>>(base?: I): LeaseLeasesResponse {
+    return LeaseLeasesResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<LeaseLeasesResponse>, I>>(object: I): LeaseLeasesResponse {
+    const message = createBaseLeaseLeasesResponse();
+    message.header = (object.header !== undefined && object.header !== null)
+      ? ResponseHeader.fromPartial(object.header)
+      : undefined;
+    message.leases = object.leases?.map((e) => LeaseStatus.fromPartial(e)) || [];
+    return message;
   },
 };
 
@@ -5089,6 +5674,19 @@ export const Member: MessageFns<Member> = {
     }
     return obj;
   },
+
+  create<I extends Exact<DeepPartial<Member>, I>>(base?: I): Member {
+    return Member.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<Member>, I>>(object: I): Member {
+    const message = createBaseMember();
+    message.ID = (object.ID !== undefined && object.ID !== null) ? BigInt(object.ID) : 0n;
+    message.name = object.name ?? "";
+    message.peerURLs = object.peerURLs?.map((e) => e) || [];
+    message.clientURLs = object.clientURLs?.map((e) => e) || [];
+    message.isLearner = object.isLearner ?? false;
+    return message;
+  },
 };
 
 function createBaseMemberAddRequest(): MemberAddRequest {
@@ -5163,6 +5761,16 @@ export const MemberAddRequest: MessageFns<MemberAddRequest> = {
       obj.isLearner = message.isLearner;
     }
     return obj;
+  },
+
+  create<I extends Exact<DeepPartial<MemberAddRequest>, I>>(base?: I): MemberAddRequest {
+    return MemberAddRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<MemberAddRequest>, I>>(object: I): MemberAddRequest {
+    const message = createBaseMemberAddRequest();
+    message.peerURLs = object.peerURLs?.map((e) => e) || [];
+    message.isLearner = object.isLearner ?? false;
+    return message;
   },
 };
 
@@ -5254,6 +5862,21 @@ export const MemberAddResponse: MessageFns<MemberAddResponse> = {
     }
     return obj;
   },
+
+  create<I extends Exact<DeepPartial<MemberAddResponse>, I>>(base?: I): MemberAddResponse {
+    return MemberAddResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<MemberAddResponse>, I>>(object: I): MemberAddResponse {
+    const message = createBaseMemberAddResponse();
+    message.header = (object.header !== undefined && object.header !== null)
+      ? ResponseHeader.fromPartial(object.header)
+      : undefined;
+    message.member = (object.member !== undefined && object.member !== null)
+      ? Member.fromPartial(object.member)
+      : undefined;
+    message.members = object.members?.map((e) => Member.fromPartial(e)) || [];
+    return message;
+  },
 };
 
 function createBaseMemberRemoveRequest(): MemberRemoveRequest {
@@ -5314,6 +5937,15 @@ export const MemberRemoveRequest: MessageFns<MemberRemoveRequest> = {
       obj.ID = message.ID.toString();
     }
     return obj;
+  },
+
+  create<I extends Exact<DeepPartial<MemberRemoveRequest>, I>>(base?: I): MemberRemoveRequest {
+    return MemberRemoveRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<MemberRemoveRequest>, I>>(object: I): MemberRemoveRequest {
+    const message = createBaseMemberRemoveRequest();
+    message.ID = (object.ID !== undefined && object.ID !== null) ? BigInt(object.ID) : 0n;
+    return message;
   },
 };
 
@@ -5389,6 +6021,18 @@ export const MemberRemoveResponse: MessageFns<MemberRemoveResponse> = {
       obj.members = message.members.map((e) => Member.toJSON(e));
     }
     return obj;
+  },
+
+  create<I extends Exact<DeepPartial<MemberRemoveResponse>, I>>(base?: I): MemberRemoveResponse {
+    return MemberRemoveResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<MemberRemoveResponse>, I>>(object: I): MemberRemoveResponse {
+    const message = createBaseMemberRemoveResponse();
+    message.header = (object.header !== undefined && object.header !== null)
+      ? ResponseHeader.fromPartial(object.header)
+      : undefined;
+    message.members = object.members?.map((e) => Member.fromPartial(e)) || [];
+    return message;
   },
 };
 
@@ -5468,6 +6112,16 @@ export const MemberUpdateRequest: MessageFns<MemberUpdateRequest> = {
     }
     return obj;
   },
+
+  create<I extends Exact<DeepPartial<MemberUpdateRequest>, I>>(base?: I): MemberUpdateRequest {
+    return MemberUpdateRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<MemberUpdateRequest>, I>>(object: I): MemberUpdateRequest {
+    const message = createBaseMemberUpdateRequest();
+    message.ID = (object.ID !== undefined && object.ID !== null) ? BigInt(object.ID) : 0n;
+    message.peerURLs = object.peerURLs?.map((e) => e) || [];
+    return message;
+  },
 };
 
 function createBaseMemberUpdateResponse(): MemberUpdateResponse {
@@ -5543,6 +6197,18 @@ export const MemberUpdateResponse: MessageFns<MemberUpdateResponse> = {
     }
     return obj;
   },
+
+  create<I extends Exact<DeepPartial<MemberUpdateResponse>, I>>(base?: I): MemberUpdateResponse {
+    return MemberUpdateResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<MemberUpdateResponse>, I>>(object: I): MemberUpdateResponse {
+    const message = createBaseMemberUpdateResponse();
+    message.header = (object.header !== undefined && object.header !== null)
+      ? ResponseHeader.fromPartial(object.header)
+      : undefined;
+    message.members = object.members?.map((e) => Member.fromPartial(e)) || [];
+    return message;
+  },
 };
 
 function createBaseMemberListRequest(): MemberListRequest {
@@ -5586,6 +6252,14 @@ export const MemberListRequest: MessageFns<MemberListRequest> = {
   toJSON(_: MemberListRequest): unknown {
     const obj: any = {};
     return obj;
+  },
+
+  create<I extends Exact<DeepPartial<MemberListRequest>, I>>(base?: I): MemberListRequest {
+    return MemberListRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<MemberListRequest>, I>>(_: I): MemberListRequest {
+    const message = createBaseMemberListRequest();
+    return message;
   },
 };
 
@@ -5662,6 +6336,18 @@ export const MemberListResponse: MessageFns<MemberListResponse> = {
     }
     return obj;
   },
+
+  create<I extends Exact<DeepPartial<MemberListResponse>, I>>(base?: I): MemberListResponse {
+    return MemberListResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<MemberListResponse>, I>>(object: I): MemberListResponse {
+    const message = createBaseMemberListResponse();
+    message.header = (object.header !== undefined && object.header !== null)
+      ? ResponseHeader.fromPartial(object.header)
+      : undefined;
+    message.members = object.members?.map((e) => Member.fromPartial(e)) || [];
+    return message;
+  },
 };
 
 function createBaseMemberPromoteRequest(): MemberPromoteRequest {
@@ -5722,6 +6408,15 @@ export const MemberPromoteRequest: MessageFns<MemberPromoteRequest> = {
       obj.ID = message.ID.toString();
     }
     return obj;
+  },
+
+  create<I extends Exact<DeepPartial<MemberPromoteRequest>, I>>(base?: I): MemberPromoteRequest {
+    return MemberPromoteRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<MemberPromoteRequest>, I>>(object: I): MemberPromoteRequest {
+    const message = createBaseMemberPromoteRequest();
+    message.ID = (object.ID !== undefined && object.ID !== null) ? BigInt(object.ID) : 0n;
+    return message;
   },
 };
 
@@ -5798,6 +6493,18 @@ export const MemberPromoteResponse: MessageFns<MemberPromoteResponse> = {
     }
     return obj;
   },
+
+  create<I extends Exact<DeepPartial<MemberPromoteResponse>, I>>(base?: I): MemberPromoteResponse {
+    return MemberPromoteResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<MemberPromoteResponse>, I>>(object: I): MemberPromoteResponse {
+    const message = createBaseMemberPromoteResponse();
+    message.header = (object.header !== undefined && object.header !== null)
+      ? ResponseHeader.fromPartial(object.header)
+      : undefined;
+    message.members = object.members?.map((e) => Member.fromPartial(e)) || [];
+    return message;
+  },
 };
 
 function createBaseDefragmentRequest(): DefragmentRequest {
@@ -5841,6 +6548,14 @@ export const DefragmentRequest: MessageFns<DefragmentRequest> = {
   toJSON(_: DefragmentRequest): unknown {
     const obj: any = {};
     return obj;
+  },
+
+  create<I extends Exact<DeepPartial<DefragmentRequest>, I>>(base?: I): DefragmentRequest {
+    return DefragmentRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<DefragmentRequest>, I>>(_: I): DefragmentRequest {
+    const message = createBaseDefragmentRequest();
+    return message;
   },
 };
 
@@ -5899,6 +6614,17 @@ export const DefragmentResponse: MessageFns<DefragmentResponse> = {
       obj.header = ResponseHeader.toJSON(message.header);
     }
     return obj;
+  },
+
+  create<I extends Exact<DeepPartial<DefragmentResponse>, I>>(base?: I): DefragmentResponse {
+    return DefragmentResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<DefragmentResponse>, I>>(object: I): DefragmentResponse {
+    const message = createBaseDefragmentResponse();
+    message.header = (object.header !== undefined && object.header !== null)
+      ? ResponseHeader.fromPartial(object.header)
+      : undefined;
+    return message;
   },
 };
 
@@ -5961,6 +6687,15 @@ export const MoveLeaderRequest: MessageFns<MoveLeaderRequest> = {
     }
     return obj;
   },
+
+  create<I extends Exact<DeepPartial<MoveLeaderRequest>, I>>(base?: I): MoveLeaderRequest {
+    return MoveLeaderRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<MoveLeaderRequest>, I>>(object: I): MoveLeaderRequest {
+    const message = createBaseMoveLeaderRequest();
+    message.targetID = (object.targetID !== undefined && object.targetID !== null) ? BigInt(object.targetID) : 0n;
+    return message;
+  },
 };
 
 function createBaseMoveLeaderResponse(): MoveLeaderResponse {
@@ -6018,6 +6753,17 @@ export const MoveLeaderResponse: MessageFns<MoveLeaderResponse> = {
       obj.header = ResponseHeader.toJSON(message.header);
     }
     return obj;
+  },
+
+  create<I extends Exact<DeepPartial<MoveLeaderResponse>, I>>(base?: I): MoveLeaderResponse {
+    return MoveLeaderResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<MoveLeaderResponse>, I>>(object: I): MoveLeaderResponse {
+    const message = createBaseMoveLeaderResponse();
+    message.header = (object.header !== undefined && object.header !== null)
+      ? ResponseHeader.fromPartial(object.header)
+      : undefined;
+    return message;
   },
 };
 
@@ -6112,6 +6858,17 @@ export const AlarmRequest: MessageFns<AlarmRequest> = {
     }
     return obj;
   },
+
+  create<I extends Exact<DeepPartial<AlarmRequest>, I>>(base?: I): AlarmRequest {
+    return AlarmRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<AlarmRequest>, I>>(object: I): AlarmRequest {
+    const message = createBaseAlarmRequest();
+    message.action = object.action ?? 0;
+    message.memberID = (object.memberID !== undefined && object.memberID !== null) ? BigInt(object.memberID) : 0n;
+    message.alarm = object.alarm ?? 0;
+    return message;
+  },
 };
 
 function createBaseAlarmMember(): AlarmMember {
@@ -6190,6 +6947,16 @@ export const AlarmMember: MessageFns<AlarmMember> = {
     }
     return obj;
   },
+
+  create<I extends Exact<DeepPartial<AlarmMember>, I>>(base?: I): AlarmMember {
+    return AlarmMember.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<AlarmMember>, I>>(object: I): AlarmMember {
+    const message = createBaseAlarmMember();
+    message.memberID = (object.memberID !== undefined && object.memberID !== null) ? BigInt(object.memberID) : 0n;
+    message.alarm = object.alarm ?? 0;
+    return message;
+  },
 };
 
 function createBaseAlarmResponse(): AlarmResponse {
@@ -6265,6 +7032,18 @@ export const AlarmResponse: MessageFns<AlarmResponse> = {
     }
     return obj;
   },
+
+  create<I extends Exact<DeepPartial<AlarmResponse>, I>>(base?: I): AlarmResponse {
+    return AlarmResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<AlarmResponse>, I>>(object: I): AlarmResponse {
+    const message = createBaseAlarmResponse();
+    message.header = (object.header !== undefined && object.header !== null)
+      ? ResponseHeader.fromPartial(object.header)
+      : undefined;
+    message.alarms = object.alarms?.map((e) => AlarmMember.fromPartial(e)) || [];
+    return message;
+  },
 };
 
 function createBaseStatusRequest(): StatusRequest {
@@ -6308,6 +7087,14 @@ export const StatusRequest: MessageFns<StatusRequest> = {
   toJSON(_: StatusRequest): unknown {
     const obj: any = {};
     return obj;
+  },
+
+  create<I extends Exact<DeepPartial<StatusRequest>, I>>(base?: I): StatusRequest {
+    return StatusRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<StatusRequest>, I>>(_: I): StatusRequest {
+    const message = createBaseStatusRequest();
+    return message;
   },
 };
 
@@ -6533,6 +7320,30 @@ export const StatusResponse: MessageFns<StatusResponse> = {
     }
     return obj;
   },
+
+  create<I extends Exact<DeepPartial<StatusResponse>, I>>(base?: I): StatusResponse {
+    return StatusResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<StatusResponse>, I>>(object: I): StatusResponse {
+    const message = createBaseStatusResponse();
+    message.header = (object.header !== undefined && object.header !== null)
+      ? ResponseHeader.fromPartial(object.header)
+      : undefined;
+    message.version = object.version ?? "";
+    message.dbSize = (object.dbSize !== undefined && object.dbSize !== null) ? BigInt(object.dbSize) : 0n;
+    message.leader = (object.leader !== undefined && object.leader !== null) ? BigInt(object.leader) : 0n;
+    message.raftIndex = (object.raftIndex !== undefined && object.raftIndex !== null) ? BigInt(object.raftIndex) : 0n;
+    message.raftTerm = (object.raftTerm !== undefined && object.raftTerm !== null) ? BigInt(object.raftTerm) : 0n;
+    message.raftAppliedIndex = (object.raftAppliedIndex !== undefined && object.raftAppliedIndex !== null)
+      ? BigInt(object.raftAppliedIndex)
+      : 0n;
+    message.errors = object.errors?.map((e) => e) || [];
+    message.dbSizeInUse = (object.dbSizeInUse !== undefined && object.dbSizeInUse !== null)
+      ? BigInt(object.dbSizeInUse)
+      : 0n;
+    message.isLearner = object.isLearner ?? false;
+    return message;
+  },
 };
 
 function createBaseAuthEnableRequest(): AuthEnableRequest {
@@ -6577,6 +7388,14 @@ export const AuthEnableRequest: MessageFns<AuthEnableRequest> = {
     const obj: any = {};
     return obj;
   },
+
+  create<I extends Exact<DeepPartial<AuthEnableRequest>, I>>(base?: I): AuthEnableRequest {
+    return AuthEnableRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<AuthEnableRequest>, I>>(_: I): AuthEnableRequest {
+    const message = createBaseAuthEnableRequest();
+    return message;
+  },
 };
 
 function createBaseAuthDisableRequest(): AuthDisableRequest {
@@ -6620,6 +7439,14 @@ export const AuthDisableRequest: MessageFns<AuthDisableRequest> = {
   toJSON(_: AuthDisableRequest): unknown {
     const obj: any = {};
     return obj;
+  },
+
+  create<I extends Exact<DeepPartial<AuthDisableRequest>, I>>(base?: I): AuthDisableRequest {
+    return AuthDisableRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<AuthDisableRequest>, I>>(_: I): AuthDisableRequest {
+    const message = createBaseAuthDisableRequest();
+    return message;
   },
 };
 
@@ -6695,6 +7522,16 @@ export const AuthenticateRequest: MessageFns<AuthenticateRequest> = {
       obj.password = message.password;
     }
     return obj;
+  },
+
+  create<I extends Exact<DeepPartial<AuthenticateRequest>, I>>(base?: I): AuthenticateRequest {
+    return AuthenticateRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<AuthenticateRequest>, I>>(object: I): AuthenticateRequest {
+    const message = createBaseAuthenticateRequest();
+    message.name = object.name ?? "";
+    message.password = object.password ?? "";
+    return message;
   },
 };
 
@@ -6786,6 +7623,19 @@ export const AuthUserAddRequest: MessageFns<AuthUserAddRequest> = {
     }
     return obj;
   },
+
+  create<I extends Exact<DeepPartial<AuthUserAddRequest>, I>>(base?: I): AuthUserAddRequest {
+    return AuthUserAddRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<AuthUserAddRequest>, I>>(object: I): AuthUserAddRequest {
+    const message = createBaseAuthUserAddRequest();
+    message.name = object.name ?? "";
+    message.password = object.password ?? "";
+    message.options = (object.options !== undefined && object.options !== null)
+      ? UserAddOptions.fromPartial(object.options)
+      : undefined;
+    return message;
+  },
 };
 
 function createBaseAuthUserGetRequest(): AuthUserGetRequest {
@@ -6844,6 +7694,15 @@ export const AuthUserGetRequest: MessageFns<AuthUserGetRequest> = {
     }
     return obj;
   },
+
+  create<I extends Exact<DeepPartial<AuthUserGetRequest>, I>>(base?: I): AuthUserGetRequest {
+    return AuthUserGetRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<AuthUserGetRequest>, I>>(object: I): AuthUserGetRequest {
+    const message = createBaseAuthUserGetRequest();
+    message.name = object.name ?? "";
+    return message;
+  },
 };
 
 function createBaseAuthUserDeleteRequest(): AuthUserDeleteRequest {
@@ -6901,6 +7760,15 @@ export const AuthUserDeleteRequest: MessageFns<AuthUserDeleteRequest> = {
       obj.name = message.name;
     }
     return obj;
+  },
+
+  create<I extends Exact<DeepPartial<AuthUserDeleteRequest>, I>>(base?: I): AuthUserDeleteRequest {
+    return AuthUserDeleteRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<AuthUserDeleteRequest>, I>>(object: I): AuthUserDeleteRequest {
+    const message = createBaseAuthUserDeleteRequest();
+    message.name = object.name ?? "";
+    return message;
   },
 };
 
@@ -6977,6 +7845,18 @@ export const AuthUserChangePasswordRequest: MessageFns<AuthUserChangePasswordReq
     }
     return obj;
   },
+
+  create<I extends Exact<DeepPartial<AuthUserChangePasswordRequest>, I>>(base?: I): AuthUserChangePasswordRequest {
+    return AuthUserChangePasswordRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<AuthUserChangePasswordRequest>, I>>(
+    object: I,
+  ): AuthUserChangePasswordRequest {
+    const message = createBaseAuthUserChangePasswordRequest();
+    message.name = object.name ?? "";
+    message.password = object.password ?? "";
+    return message;
+  },
 };
 
 function createBaseAuthUserGrantRoleRequest(): AuthUserGrantRoleRequest {
@@ -7051,6 +7931,16 @@ export const AuthUserGrantRoleRequest: MessageFns<AuthUserGrantRoleRequest> = {
       obj.role = message.role;
     }
     return obj;
+  },
+
+  create<I extends Exact<DeepPartial<AuthUserGrantRoleRequest>, I>>(base?: I): AuthUserGrantRoleRequest {
+    return AuthUserGrantRoleRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<AuthUserGrantRoleRequest>, I>>(object: I): AuthUserGrantRoleRequest {
+    const message = createBaseAuthUserGrantRoleRequest();
+    message.user = object.user ?? "";
+    message.role = object.role ?? "";
+    return message;
   },
 };
 
@@ -7127,6 +8017,16 @@ export const AuthUserRevokeRoleRequest: MessageFns<AuthUserRevokeRoleRequest> = 
     }
     return obj;
   },
+
+  create<I extends Exact<DeepPartial<AuthUserRevokeRoleRequest>, I>>(base?: I): AuthUserRevokeRoleRequest {
+    return AuthUserRevokeRoleRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<AuthUserRevokeRoleRequest>, I>>(object: I): AuthUserRevokeRoleRequest {
+    const message = createBaseAuthUserRevokeRoleRequest();
+    message.name = object.name ?? "";
+    message.role = object.role ?? "";
+    return message;
+  },
 };
 
 function createBaseAuthRoleAddRequest(): AuthRoleAddRequest {
@@ -7184,6 +8084,15 @@ export const AuthRoleAddRequest: MessageFns<AuthRoleAddRequest> = {
       obj.name = message.name;
     }
     return obj;
+  },
+
+  create<I extends Exact<DeepPartial<AuthRoleAddRequest>, I>>(base?: I): AuthRoleAddRequest {
+    return AuthRoleAddRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<AuthRoleAddRequest>, I>>(object: I): AuthRoleAddRequest {
+    const message = createBaseAuthRoleAddRequest();
+    message.name = object.name ?? "";
+    return message;
   },
 };
 
@@ -7243,6 +8152,15 @@ export const AuthRoleGetRequest: MessageFns<AuthRoleGetRequest> = {
     }
     return obj;
   },
+
+  create<I extends Exact<DeepPartial<AuthRoleGetRequest>, I>>(base?: I): AuthRoleGetRequest {
+    return AuthRoleGetRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<AuthRoleGetRequest>, I>>(object: I): AuthRoleGetRequest {
+    const message = createBaseAuthRoleGetRequest();
+    message.role = object.role ?? "";
+    return message;
+  },
 };
 
 function createBaseAuthUserListRequest(): AuthUserListRequest {
@@ -7287,6 +8205,14 @@ export const AuthUserListRequest: MessageFns<AuthUserListRequest> = {
     const obj: any = {};
     return obj;
   },
+
+  create<I extends Exact<DeepPartial<AuthUserListRequest>, I>>(base?: I): AuthUserListRequest {
+    return AuthUserListRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<AuthUserListRequest>, I>>(_: I): AuthUserListRequest {
+    const message = createBaseAuthUserListRequest();
+    return message;
+  },
 };
 
 function createBaseAuthRoleListRequest(): AuthRoleListRequest {
@@ -7330,6 +8256,14 @@ export const AuthRoleListRequest: MessageFns<AuthRoleListRequest> = {
   toJSON(_: AuthRoleListRequest): unknown {
     const obj: any = {};
     return obj;
+  },
+
+  create<I extends Exact<DeepPartial<AuthRoleListRequest>, I>>(base?: I): AuthRoleListRequest {
+    return AuthRoleListRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<AuthRoleListRequest>, I>>(_: I): AuthRoleListRequest {
+    const message = createBaseAuthRoleListRequest();
+    return message;
   },
 };
 
@@ -7388,6 +8322,15 @@ export const AuthRoleDeleteRequest: MessageFns<AuthRoleDeleteRequest> = {
       obj.role = message.role;
     }
     return obj;
+  },
+
+  create<I extends Exact<DeepPartial<AuthRoleDeleteRequest>, I>>(base?: I): AuthRoleDeleteRequest {
+    return AuthRoleDeleteRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<AuthRoleDeleteRequest>, I>>(object: I): AuthRoleDeleteRequest {
+    const message = createBaseAuthRoleDeleteRequest();
+    message.role = object.role ?? "";
+    return message;
   },
 };
 
@@ -7463,6 +8406,20 @@ export const AuthRoleGrantPermissionRequest: MessageFns<AuthRoleGrantPermissionR
       obj.perm = Permission.toJSON(message.perm);
     }
     return obj;
+  },
+
+  create<I extends Exact<DeepPartial<AuthRoleGrantPermissionRequest>, I>>(base?: I): AuthRoleGrantPermissionRequest {
+    return AuthRoleGrantPermissionRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<AuthRoleGrantPermissionRequest>, I>>(
+    object: I,
+  ): AuthRoleGrantPermissionRequest {
+    const message = createBaseAuthRoleGrantPermissionRequest();
+    message.name = object.name ?? "";
+    message.perm = (object.perm !== undefined && object.perm !== null)
+      ? Permission.fromPartial(object.perm)
+      : undefined;
+    return message;
   },
 };
 
@@ -7558,6 +8515,19 @@ export const AuthRoleRevokePermissionRequest: MessageFns<AuthRoleRevokePermissio
     }
     return obj;
   },
+
+  create<I extends Exact<DeepPartial<AuthRoleRevokePermissionRequest>, I>>(base?: I): AuthRoleRevokePermissionRequest {
+    return AuthRoleRevokePermissionRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<AuthRoleRevokePermissionRequest>, I>>(
+    object: I,
+  ): AuthRoleRevokePermissionRequest {
+    const message = createBaseAuthRoleRevokePermissionRequest();
+    message.role = object.role ?? "";
+    message.key = object.key ?? Buffer.alloc(0);
+    message.range_end = object.range_end ?? Buffer.alloc(0);
+    return message;
+  },
 };
 
 function createBaseAuthEnableResponse(): AuthEnableResponse {
@@ -7616,6 +8586,17 @@ export const AuthEnableResponse: MessageFns<AuthEnableResponse> = {
     }
     return obj;
   },
+
+  create<I extends Exact<DeepPartial<AuthEnableResponse>, I>>(base?: I): AuthEnableResponse {
+    return AuthEnableResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<AuthEnableResponse>, I>>(object: I): AuthEnableResponse {
+    const message = createBaseAuthEnableResponse();
+    message.header = (object.header !== undefined && object.header !== null)
+      ? ResponseHeader.fromPartial(object.header)
+      : undefined;
+    return message;
+  },
 };
 
 function createBaseAuthDisableResponse(): AuthDisableResponse {
@@ -7673,6 +8654,17 @@ export const AuthDisableResponse: MessageFns<AuthDisableResponse> = {
       obj.header = ResponseHeader.toJSON(message.header);
     }
     return obj;
+  },
+
+  create<I extends Exact<DeepPartial<AuthDisableResponse>, I>>(base?: I): AuthDisableResponse {
+    return AuthDisableResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<AuthDisableResponse>, I>>(object: I): AuthDisableResponse {
+    const message = createBaseAuthDisableResponse();
+    message.header = (object.header !== undefined && object.header !== null)
+      ? ResponseHeader.fromPartial(object.header)
+      : undefined;
+    return message;
   },
 };
 
@@ -7749,6 +8741,18 @@ export const AuthenticateResponse: MessageFns<AuthenticateResponse> = {
     }
     return obj;
   },
+
+  create<I extends Exact<DeepPartial<AuthenticateResponse>, I>>(base?: I): AuthenticateResponse {
+    return AuthenticateResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<AuthenticateResponse>, I>>(object: I): AuthenticateResponse {
+    const message = createBaseAuthenticateResponse();
+    message.header = (object.header !== undefined && object.header !== null)
+      ? ResponseHeader.fromPartial(object.header)
+      : undefined;
+    message.token = object.token ?? "";
+    return message;
+  },
 };
 
 function createBaseAuthUserAddResponse(): AuthUserAddResponse {
@@ -7806,6 +8810,17 @@ export const AuthUserAddResponse: MessageFns<AuthUserAddResponse> = {
       obj.header = ResponseHeader.toJSON(message.header);
     }
     return obj;
+  },
+
+  create<I extends Exact<DeepPartial<AuthUserAddResponse>, I>>(base?: I): AuthUserAddResponse {
+    return AuthUserAddResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<AuthUserAddResponse>, I>>(object: I): AuthUserAddResponse {
+    const message = createBaseAuthUserAddResponse();
+    message.header = (object.header !== undefined && object.header !== null)
+      ? ResponseHeader.fromPartial(object.header)
+      : undefined;
+    return message;
   },
 };
 
@@ -7882,6 +8897,18 @@ export const AuthUserGetResponse: MessageFns<AuthUserGetResponse> = {
     }
     return obj;
   },
+
+  create<I extends Exact<DeepPartial<AuthUserGetResponse>, I>>(base?: I): AuthUserGetResponse {
+    return AuthUserGetResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<AuthUserGetResponse>, I>>(object: I): AuthUserGetResponse {
+    const message = createBaseAuthUserGetResponse();
+    message.header = (object.header !== undefined && object.header !== null)
+      ? ResponseHeader.fromPartial(object.header)
+      : undefined;
+    message.roles = object.roles?.map((e) => e) || [];
+    return message;
+  },
 };
 
 function createBaseAuthUserDeleteResponse(): AuthUserDeleteResponse {
@@ -7939,6 +8966,17 @@ export const AuthUserDeleteResponse: MessageFns<AuthUserDeleteResponse> = {
       obj.header = ResponseHeader.toJSON(message.header);
     }
     return obj;
+  },
+
+  create<I extends Exact<DeepPartial<AuthUserDeleteResponse>, I>>(base?: I): AuthUserDeleteResponse {
+    return AuthUserDeleteResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<AuthUserDeleteResponse>, I>>(object: I): AuthUserDeleteResponse {
+    const message = createBaseAuthUserDeleteResponse();
+    message.header = (object.header !== undefined && object.header !== null)
+      ? ResponseHeader.fromPartial(object.header)
+      : undefined;
+    return message;
   },
 };
 
@@ -7998,6 +9036,19 @@ export const AuthUserChangePasswordResponse: MessageFns<AuthUserChangePasswordRe
     }
     return obj;
   },
+
+  create<I extends Exact<DeepPartial<AuthUserChangePasswordResponse>, I>>(base?: I): AuthUserChangePasswordResponse {
+    return AuthUserChangePasswordResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<AuthUserChangePasswordResponse>, I>>(
+    object: I,
+  ): AuthUserChangePasswordResponse {
+    const message = createBaseAuthUserChangePasswordResponse();
+    message.header = (object.header !== undefined && object.header !== null)
+      ? ResponseHeader.fromPartial(object.header)
+      : undefined;
+    return message;
+  },
 };
 
 function createBaseAuthUserGrantRoleResponse(): AuthUserGrantRoleResponse {
@@ -8055,6 +9106,17 @@ export const AuthUserGrantRoleResponse: MessageFns<AuthUserGrantRoleResponse> = 
       obj.header = ResponseHeader.toJSON(message.header);
     }
     return obj;
+  },
+
+  create<I extends Exact<DeepPartial<AuthUserGrantRoleResponse>, I>>(base?: I): AuthUserGrantRoleResponse {
+    return AuthUserGrantRoleResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<AuthUserGrantRoleResponse>, I>>(object: I): AuthUserGrantRoleResponse {
+    const message = createBaseAuthUserGrantRoleResponse();
+    message.header = (object.header !== undefined && object.header !== null)
+      ? ResponseHeader.fromPartial(object.header)
+      : undefined;
+    return message;
   },
 };
 
@@ -8114,6 +9176,17 @@ export const AuthUserRevokeRoleResponse: MessageFns<AuthUserRevokeRoleResponse> 
     }
     return obj;
   },
+
+  create<I extends Exact<DeepPartial<AuthUserRevokeRoleResponse>, I>>(base?: I): AuthUserRevokeRoleResponse {
+    return AuthUserRevokeRoleResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<AuthUserRevokeRoleResponse>, I>>(object: I): AuthUserRevokeRoleResponse {
+    const message = createBaseAuthUserRevokeRoleResponse();
+    message.header = (object.header !== undefined && object.header !== null)
+      ? ResponseHeader.fromPartial(object.header)
+      : undefined;
+    return message;
+  },
 };
 
 function createBaseAuthRoleAddResponse(): AuthRoleAddResponse {
@@ -8171,6 +9244,17 @@ export const AuthRoleAddResponse: MessageFns<AuthRoleAddResponse> = {
       obj.header = ResponseHeader.toJSON(message.header);
     }
     return obj;
+  },
+
+  create<I extends Exact<DeepPartial<AuthRoleAddResponse>, I>>(base?: I): AuthRoleAddResponse {
+    return AuthRoleAddResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<AuthRoleAddResponse>, I>>(object: I): AuthRoleAddResponse {
+    const message = createBaseAuthRoleAddResponse();
+    message.header = (object.header !== undefined && object.header !== null)
+      ? ResponseHeader.fromPartial(object.header)
+      : undefined;
+    return message;
   },
 };
 
@@ -8247,6 +9331,18 @@ export const AuthRoleGetResponse: MessageFns<AuthRoleGetResponse> = {
     }
     return obj;
   },
+
+  create<I extends Exact<DeepPartial<AuthRoleGetResponse>, I>>(base?: I): AuthRoleGetResponse {
+    return AuthRoleGetResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<AuthRoleGetResponse>, I>>(object: I): AuthRoleGetResponse {
+    const message = createBaseAuthRoleGetResponse();
+    message.header = (object.header !== undefined && object.header !== null)
+      ? ResponseHeader.fromPartial(object.header)
+      : undefined;
+    message.perm = object.perm?.map((e) => Permission.fromPartial(e)) || [];
+    return message;
+  },
 };
 
 function createBaseAuthRoleListResponse(): AuthRoleListResponse {
@@ -8321,6 +9417,18 @@ export const AuthRoleListResponse: MessageFns<AuthRoleListResponse> = {
       obj.roles = message.roles;
     }
     return obj;
+  },
+
+  create<I extends Exact<DeepPartial<AuthRoleListResponse>, I>>(base?: I): AuthRoleListResponse {
+    return AuthRoleListResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<AuthRoleListResponse>, I>>(object: I): AuthRoleListResponse {
+    const message = createBaseAuthRoleListResponse();
+    message.header = (object.header !== undefined && object.header !== null)
+      ? ResponseHeader.fromPartial(object.header)
+      : undefined;
+    message.roles = object.roles?.map((e) => e) || [];
+    return message;
   },
 };
 
@@ -8397,6 +9505,18 @@ export const AuthUserListResponse: MessageFns<AuthUserListResponse> = {
     }
     return obj;
   },
+
+  create<I extends Exact<DeepPartial<AuthUserListResponse>, I>>(base?: I): AuthUserListResponse {
+    return AuthUserListResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<AuthUserListResponse>, I>>(object: I): AuthUserListResponse {
+    const message = createBaseAuthUserListResponse();
+    message.header = (object.header !== undefined && object.header !== null)
+      ? ResponseHeader.fromPartial(object.header)
+      : undefined;
+    message.users = object.users?.map((e) => e) || [];
+    return message;
+  },
 };
 
 function createBaseAuthRoleDeleteResponse(): AuthRoleDeleteResponse {
@@ -8454,6 +9574,17 @@ export const AuthRoleDeleteResponse: MessageFns<AuthRoleDeleteResponse> = {
       obj.header = ResponseHeader.toJSON(message.header);
     }
     return obj;
+  },
+
+  create<I extends Exact<DeepPartial<AuthRoleDeleteResponse>, I>>(base?: I): AuthRoleDeleteResponse {
+    return AuthRoleDeleteResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<AuthRoleDeleteResponse>, I>>(object: I): AuthRoleDeleteResponse {
+    const message = createBaseAuthRoleDeleteResponse();
+    message.header = (object.header !== undefined && object.header !== null)
+      ? ResponseHeader.fromPartial(object.header)
+      : undefined;
+    return message;
   },
 };
 
@@ -8513,6 +9644,19 @@ export const AuthRoleGrantPermissionResponse: MessageFns<AuthRoleGrantPermission
     }
     return obj;
   },
+
+  create<I extends Exact<DeepPartial<AuthRoleGrantPermissionResponse>, I>>(base?: I): AuthRoleGrantPermissionResponse {
+    return AuthRoleGrantPermissionResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<AuthRoleGrantPermissionResponse>, I>>(
+    object: I,
+  ): AuthRoleGrantPermissionResponse {
+    const message = createBaseAuthRoleGrantPermissionResponse();
+    message.header = (object.header !== undefined && object.header !== null)
+      ? ResponseHeader.fromPartial(object.header)
+      : undefined;
+    return message;
+  },
 };
 
 function createBaseAuthRoleRevokePermissionResponse(): AuthRoleRevokePermissionResponse {
@@ -8570,6 +9714,21 @@ export const AuthRoleRevokePermissionResponse: MessageFns<AuthRoleRevokePermissi
       obj.header = ResponseHeader.toJSON(message.header);
     }
     return obj;
+  },
+
+  create<I extends Exact<DeepPartial<AuthRoleRevokePermissionResponse>, I>>(
+    base?: I,
+  ): AuthRoleRevokePermissionResponse {
+    return AuthRoleRevokePermissionResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<AuthRoleRevokePermissionResponse>, I>>(
+    object: I,
+  ): AuthRoleRevokePermissionResponse {
+    const message = createBaseAuthRoleRevokePermissionResponse();
+    message.header = (object.header !== undefined && object.header !== null)
+      ? ResponseHeader.fromPartial(object.header)
+      : undefined;
+    return message;
   },
 };
 
@@ -9881,6 +11040,19 @@ function base64FromBytes(arr: Uint8Array): string {
   return globalThis.Buffer.from(arr).toString("base64");
 }
 
+type Builtin = Date | Function | Uint8Array | string | number | boolean | bigint | undefined;
+
+type DeepPartial<T> = T extends bigint ? string | number | bigint
+  : T extends Builtin ? T : T extends globalThis.Array<infer U> ? globalThis.Array<DeepPartial<U>>
+  : T extends ReadonlyArray<infer U> ? ReadonlyArray<DeepPartial<U>>
+  : T extends { $case: string; value: unknown } ? { $case: T["$case"]; value?: DeepPartial<T["value"]> }
+  : T extends {} ? { [K in keyof T]?: DeepPartial<T[K]> }
+  : Partial<T>;
+
+type KeysOfUnion<T> = T extends T ? keyof T : never;
+type Exact<P, I extends P> = P extends Builtin ? P
+  : P & { [K in keyof P]: Exact<P[K], I[K]> } & { [K in Exclude<keyof I, KeysOfUnion<P>>]: never };
+
 function isSet(value: any): boolean {
   return value !== null && value !== undefined;
 }
@@ -9890,4 +11062,6 @@ interface MessageFns<T> {
   decode(input: BinaryReader | Uint8Array, length?: number): T;
   fromJSON(object: any): T;
   toJSON(message: T): unknown;
+  create<I extends Exact<DeepPartial<T>, I>>(base?: I): T;
+  fromPartial<I extends Exact<DeepPartial<T>, I>>(object: I): T;
 }

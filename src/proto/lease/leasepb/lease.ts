@@ -119,6 +119,19 @@ export const Lease: MessageFns<Lease> = {
     }
     return obj;
   },
+
+  create<I extends Exact<DeepPartial<Lease>, I>>(base?: I): Lease {
+    return Lease.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<Lease>, I>>(object: I): Lease {
+    const message = createBaseLease();
+    message.ID = (object.ID !== undefined && object.ID !== null) ? BigInt(object.ID) : 0n;
+    message.TTL = (object.TTL !== undefined && object.TTL !== null) ? BigInt(object.TTL) : 0n;
+    message.RemainingTTL = (object.RemainingTTL !== undefined && object.RemainingTTL !== null)
+      ? BigInt(object.RemainingTTL)
+      : 0n;
+    return message;
+  },
 };
 
 function createBaseLeaseInternalRequest(): LeaseInternalRequest {
@@ -180,6 +193,18 @@ export const LeaseInternalRequest: MessageFns<LeaseInternalRequest> = {
       obj.LeaseTimeToLiveRequest = LeaseTimeToLiveRequest.toJSON(message.LeaseTimeToLiveRequest);
     }
     return obj;
+  },
+
+  create<I extends Exact<DeepPartial<LeaseInternalRequest>, I>>(base?: I): LeaseInternalRequest {
+    return LeaseInternalRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<LeaseInternalRequest>, I>>(object: I): LeaseInternalRequest {
+    const message = createBaseLeaseInternalRequest();
+    message.LeaseTimeToLiveRequest =
+      (object.LeaseTimeToLiveRequest !== undefined && object.LeaseTimeToLiveRequest !== null)
+        ? LeaseTimeToLiveRequest.fromPartial(object.LeaseTimeToLiveRequest)
+        : undefined;
+    return message;
   },
 };
 
@@ -243,7 +268,32 @@ export const LeaseInternalResponse: MessageFns<LeaseInternalResponse> = {
     }
     return obj;
   },
+
+  create<I extends Exact<DeepPartial<LeaseInternalResponse>, I>>(base?: I): LeaseInternalResponse {
+    return LeaseInternalResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<LeaseInternalResponse>, I>>(object: I): LeaseInternalResponse {
+    const message = createBaseLeaseInternalResponse();
+    message.LeaseTimeToLiveResponse =
+      (object.LeaseTimeToLiveResponse !== undefined && object.LeaseTimeToLiveResponse !== null)
+        ? LeaseTimeToLiveResponse.fromPartial(object.LeaseTimeToLiveResponse)
+        : undefined;
+    return message;
+  },
 };
+
+type Builtin = Date | Function | Uint8Array | string | number | boolean | bigint | undefined;
+
+type DeepPartial<T> = T extends bigint ? string | number | bigint
+  : T extends Builtin ? T : T extends globalThis.Array<infer U> ? globalThis.Array<DeepPartial<U>>
+  : T extends ReadonlyArray<infer U> ? ReadonlyArray<DeepPartial<U>>
+  : T extends { $case: string; value: unknown } ? { $case: T["$case"]; value?: DeepPartial<T["value"]> }
+  : T extends {} ? { [K in keyof T]?: DeepPartial<T[K]> }
+  : Partial<T>;
+
+type KeysOfUnion<T> = T extends T ? keyof T : never;
+type Exact<P, I extends P> = P extends Builtin ? P
+  : P & { [K in keyof P]: Exact<P[K], I[K]> } & { [K in Exclude<keyof I, KeysOfUnion<P>>]: never };
 
 function isSet(value: any): boolean {
   return value !== null && value !== undefined;
@@ -254,4 +304,6 @@ interface MessageFns<T> {
   decode(input: BinaryReader | Uint8Array, length?: number): T;
   fromJSON(object: any): T;
   toJSON(message: T): unknown;
+  create<I extends Exact<DeepPartial<T>, I>>(base?: I): T;
+  fromPartial<I extends Exact<DeepPartial<T>, I>>(object: I): T;
 }

@@ -527,6 +527,18 @@ export const Entry: MessageFns<Entry> = {
     }
     return obj;
   },
+
+  create<I extends Exact<DeepPartial<Entry>, I>>(base?: I): Entry {
+    return Entry.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<Entry>, I>>(object: I): Entry {
+    const message = createBaseEntry();
+    message.Term = (object.Term !== undefined && object.Term !== null) ? BigInt(object.Term) : 0n;
+    message.Index = (object.Index !== undefined && object.Index !== null) ? BigInt(object.Index) : 0n;
+    message.Type = object.Type ?? 0;
+    message.Data = object.Data ?? Buffer.alloc(0);
+    return message;
+  },
 };
 
 function createBaseSnapshotMetadata(): SnapshotMetadata {
@@ -627,6 +639,19 @@ export const SnapshotMetadata: MessageFns<SnapshotMetadata> = {
     }
     return obj;
   },
+
+  create<I extends Exact<DeepPartial<SnapshotMetadata>, I>>(base?: I): SnapshotMetadata {
+    return SnapshotMetadata.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<SnapshotMetadata>, I>>(object: I): SnapshotMetadata {
+    const message = createBaseSnapshotMetadata();
+    message.conf_state = (object.conf_state !== undefined && object.conf_state !== null)
+      ? ConfState.fromPartial(object.conf_state)
+      : undefined;
+    message.index = (object.index !== undefined && object.index !== null) ? BigInt(object.index) : 0n;
+    message.term = (object.term !== undefined && object.term !== null) ? BigInt(object.term) : 0n;
+    return message;
+  },
 };
 
 function createBaseSnapshot(): Snapshot {
@@ -701,6 +726,18 @@ export const Snapshot: MessageFns<Snapshot> = {
       obj.metadata = SnapshotMetadata.toJSON(message.metadata);
     }
     return obj;
+  },
+
+  create<I extends Exact<DeepPartial<Snapshot>, I>>(base?: I): Snapshot {
+    return Snapshot.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<Snapshot>, I>>(object: I): Snapshot {
+    const message = createBaseSnapshot();
+    message.data = object.data ?? Buffer.alloc(0);
+    message.metadata = (object.metadata !== undefined && object.metadata !== null)
+      ? SnapshotMetadata.fromPartial(object.metadata)
+      : undefined;
+    return message;
   },
 };
 
@@ -961,6 +998,30 @@ export const Message: MessageFns<Message> = {
     }
     return obj;
   },
+
+  create<I extends Exact<DeepPartial<Message>, I>>(base?: I): Message {
+    return Message.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<Message>, I>>(object: I): Message {
+    const message = createBaseMessage();
+    message.type = object.type ?? 0;
+    message.to = (object.to !== undefined && object.to !== null) ? BigInt(object.to) : 0n;
+    message.from = (object.from !== undefined && object.from !== null) ? BigInt(object.from) : 0n;
+    message.term = (object.term !== undefined && object.term !== null) ? BigInt(object.term) : 0n;
+    message.logTerm = (object.logTerm !== undefined && object.logTerm !== null) ? BigInt(object.logTerm) : 0n;
+    message.index = (object.index !== undefined && object.index !== null) ? BigInt(object.index) : 0n;
+    message.entries = object.entries?.map((e) => Entry.fromPartial(e)) || [];
+    message.commit = (object.commit !== undefined && object.commit !== null) ? BigInt(object.commit) : 0n;
+    message.snapshot = (object.snapshot !== undefined && object.snapshot !== null)
+      ? Snapshot.fromPartial(object.snapshot)
+      : undefined;
+    message.reject = object.reject ?? false;
+    message.rejectHint = (object.rejectHint !== undefined && object.rejectHint !== null)
+      ? BigInt(object.rejectHint)
+      : 0n;
+    message.context = object.context ?? Buffer.alloc(0);
+    return message;
+  },
 };
 
 function createBaseHardState(): HardState {
@@ -1059,6 +1120,17 @@ export const HardState: MessageFns<HardState> = {
       obj.commit = message.commit.toString();
     }
     return obj;
+  },
+
+  create<I extends Exact<DeepPartial<HardState>, I>>(base?: I): HardState {
+    return HardState.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<HardState>, I>>(object: I): HardState {
+    const message = createBaseHardState();
+    message.term = (object.term !== undefined && object.term !== null) ? BigInt(object.term) : 0n;
+    message.vote = (object.vote !== undefined && object.vote !== null) ? BigInt(object.vote) : 0n;
+    message.commit = (object.commit !== undefined && object.commit !== null) ? BigInt(object.commit) : 0n;
+    return message;
   },
 };
 
@@ -1244,6 +1316,19 @@ export const ConfState: MessageFns<ConfState> = {
     }
     return obj;
   },
+
+  create<I extends Exact<DeepPartial<ConfState>, I>>(base?: I): ConfState {
+    return ConfState.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ConfState>, I>>(object: I): ConfState {
+    const message = createBaseConfState();
+    message.voters = object.voters?.map((e) => BigInt(e)) || [];
+    message.learners = object.learners?.map((e) => BigInt(e)) || [];
+    message.voters_outgoing = object.voters_outgoing?.map((e) => BigInt(e)) || [];
+    message.learners_next = object.learners_next?.map((e) => BigInt(e)) || [];
+    message.auto_leave = object.auto_leave ?? false;
+    return message;
+  },
 };
 
 function createBaseConfChange(): ConfChange {
@@ -1355,6 +1440,18 @@ export const ConfChange: MessageFns<ConfChange> = {
     }
     return obj;
   },
+
+  create<I extends Exact<DeepPartial<ConfChange>, I>>(base?: I): ConfChange {
+    return ConfChange.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ConfChange>, I>>(object: I): ConfChange {
+    const message = createBaseConfChange();
+    message.type = object.type ?? 0;
+    message.node_id = (object.node_id !== undefined && object.node_id !== null) ? BigInt(object.node_id) : 0n;
+    message.context = object.context ?? Buffer.alloc(0);
+    message.id = (object.id !== undefined && object.id !== null) ? BigInt(object.id) : 0n;
+    return message;
+  },
 };
 
 function createBaseConfChangeSingle(): ConfChangeSingle {
@@ -1432,6 +1529,16 @@ export const ConfChangeSingle: MessageFns<ConfChangeSingle> = {
       obj.nodeId = message.node_id.toString();
     }
     return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ConfChangeSingle>, I>>(base?: I): ConfChangeSingle {
+    return ConfChangeSingle.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ConfChangeSingle>, I>>(object: I): ConfChangeSingle {
+    const message = createBaseConfChangeSingle();
+    message.type = object.type ?? 0;
+    message.node_id = (object.node_id !== undefined && object.node_id !== null) ? BigInt(object.node_id) : 0n;
+    return message;
   },
 };
 
@@ -1525,6 +1632,17 @@ export const ConfChangeV2: MessageFns<ConfChangeV2> = {
     }
     return obj;
   },
+
+  create<I extends Exact<DeepPartial<ConfChangeV2>, I>>(base?: I): ConfChangeV2 {
+    return ConfChangeV2.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ConfChangeV2>, I>>(object: I): ConfChangeV2 {
+    const message = createBaseConfChangeV2();
+    message.transition = object.transition ?? 0;
+    message.changes = object.changes?.map((e) => ConfChangeSingle.fromPartial(e)) || [];
+    message.context = object.context ?? Buffer.alloc(0);
+    return message;
+  },
 };
 
 function bytesFromBase64(b64: string): Uint8Array {
@@ -1535,6 +1653,19 @@ function base64FromBytes(arr: Uint8Array): string {
   return globalThis.Buffer.from(arr).toString("base64");
 }
 
+type Builtin = Date | Function | Uint8Array | string | number | boolean | bigint | undefined;
+
+type DeepPartial<T> = T extends bigint ? string | number | bigint
+  : T extends Builtin ? T : T extends globalThis.Array<infer U> ? globalThis.Array<DeepPartial<U>>
+  : T extends ReadonlyArray<infer U> ? ReadonlyArray<DeepPartial<U>>
+  : T extends { $case: string; value: unknown } ? { $case: T["$case"]; value?: DeepPartial<T["value"]> }
+  : T extends {} ? { [K in keyof T]?: DeepPartial<T[K]> }
+  : Partial<T>;
+
+type KeysOfUnion<T> = T extends T ? keyof T : never;
+type Exact<P, I extends P> = P extends Builtin ? P
+  : P & { [K in keyof P]: Exact<P[K], I[K]> } & { [K in Exclude<keyof I, KeysOfUnion<P>>]: never };
+
 function isSet(value: any): boolean {
   return value !== null && value !== undefined;
 }
@@ -1544,4 +1675,6 @@ interface MessageFns<T> {
   decode(input: BinaryReader | Uint8Array, length?: number): T;
   fromJSON(object: any): T;
   toJSON(message: T): unknown;
+  create<I extends Exact<DeepPartial<T>, I>>(base?: I): T;
+  fromPartial<I extends Exact<DeepPartial<T>, I>>(object: I): T;
 }

@@ -191,6 +191,17 @@ export const CampaignRequest: MessageFns<CampaignRequest> = {
     }
     return obj;
   },
+
+  create<I extends Exact<DeepPartial<CampaignRequest>, I>>(base?: I): CampaignRequest {
+    return CampaignRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<CampaignRequest>, I>>(object: I): CampaignRequest {
+    const message = createBaseCampaignRequest();
+    message.name = object.name ?? Buffer.alloc(0);
+    message.lease = (object.lease !== undefined && object.lease !== null) ? BigInt(object.lease) : 0n;
+    message.value = object.value ?? Buffer.alloc(0);
+    return message;
+  },
 };
 
 function createBaseCampaignResponse(): CampaignResponse {
@@ -265,6 +276,20 @@ export const CampaignResponse: MessageFns<CampaignResponse> = {
       obj.leader = LeaderKey.toJSON(message.leader);
     }
     return obj;
+  },
+
+  create<I extends Exact<DeepPartial<CampaignResponse>, I>>(base?: I): CampaignResponse {
+    return CampaignResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<CampaignResponse>, I>>(object: I): CampaignResponse {
+    const message = createBaseCampaignResponse();
+    message.header = (object.header !== undefined && object.header !== null)
+      ? ResponseHeader.fromPartial(object.header)
+      : undefined;
+    message.leader = (object.leader !== undefined && object.leader !== null)
+      ? LeaderKey.fromPartial(object.leader)
+      : undefined;
+    return message;
   },
 };
 
@@ -377,6 +402,18 @@ export const LeaderKey: MessageFns<LeaderKey> = {
     }
     return obj;
   },
+
+  create<I extends Exact<DeepPartial<LeaderKey>, I>>(base?: I): LeaderKey {
+    return LeaderKey.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<LeaderKey>, I>>(object: I): LeaderKey {
+    const message = createBaseLeaderKey();
+    message.name = object.name ?? Buffer.alloc(0);
+    message.key = object.key ?? Buffer.alloc(0);
+    message.rev = (object.rev !== undefined && object.rev !== null) ? BigInt(object.rev) : 0n;
+    message.lease = (object.lease !== undefined && object.lease !== null) ? BigInt(object.lease) : 0n;
+    return message;
+  },
 };
 
 function createBaseLeaderRequest(): LeaderRequest {
@@ -434,6 +471,15 @@ export const LeaderRequest: MessageFns<LeaderRequest> = {
       obj.name = base64FromBytes(message.name);
     }
     return obj;
+  },
+
+  create<I extends Exact<DeepPartial<LeaderRequest>, I>>(base?: I): LeaderRequest {
+    return LeaderRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<LeaderRequest>, I>>(object: I): LeaderRequest {
+    const message = createBaseLeaderRequest();
+    message.name = object.name ?? Buffer.alloc(0);
+    return message;
   },
 };
 
@@ -510,6 +556,18 @@ export const LeaderResponse: MessageFns<LeaderResponse> = {
     }
     return obj;
   },
+
+  create<I extends Exact<DeepPartial<LeaderResponse>, I>>(base?: I): LeaderResponse {
+    return LeaderResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<LeaderResponse>, I>>(object: I): LeaderResponse {
+    const message = createBaseLeaderResponse();
+    message.header = (object.header !== undefined && object.header !== null)
+      ? ResponseHeader.fromPartial(object.header)
+      : undefined;
+    message.kv = (object.kv !== undefined && object.kv !== null) ? KeyValue.fromPartial(object.kv) : undefined;
+    return message;
+  },
 };
 
 function createBaseResignRequest(): ResignRequest {
@@ -568,6 +626,17 @@ export const ResignRequest: MessageFns<ResignRequest> = {
     }
     return obj;
   },
+
+  create<I extends Exact<DeepPartial<ResignRequest>, I>>(base?: I): ResignRequest {
+    return ResignRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ResignRequest>, I>>(object: I): ResignRequest {
+    const message = createBaseResignRequest();
+    message.leader = (object.leader !== undefined && object.leader !== null)
+      ? LeaderKey.fromPartial(object.leader)
+      : undefined;
+    return message;
+  },
 };
 
 function createBaseResignResponse(): ResignResponse {
@@ -625,6 +694,17 @@ export const ResignResponse: MessageFns<ResignResponse> = {
       obj.header = ResponseHeader.toJSON(message.header);
     }
     return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ResignResponse>, I>>(base?: I): ResignResponse {
+    return ResignResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ResignResponse>, I>>(object: I): ResignResponse {
+    const message = createBaseResignResponse();
+    message.header = (object.header !== undefined && object.header !== null)
+      ? ResponseHeader.fromPartial(object.header)
+      : undefined;
+    return message;
   },
 };
 
@@ -701,6 +781,18 @@ export const ProclaimRequest: MessageFns<ProclaimRequest> = {
     }
     return obj;
   },
+
+  create<I extends Exact<DeepPartial<ProclaimRequest>, I>>(base?: I): ProclaimRequest {
+    return ProclaimRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ProclaimRequest>, I>>(object: I): ProclaimRequest {
+    const message = createBaseProclaimRequest();
+    message.leader = (object.leader !== undefined && object.leader !== null)
+      ? LeaderKey.fromPartial(object.leader)
+      : undefined;
+    message.value = object.value ?? Buffer.alloc(0);
+    return message;
+  },
 };
 
 function createBaseProclaimResponse(): ProclaimResponse {
@@ -758,6 +850,17 @@ export const ProclaimResponse: MessageFns<ProclaimResponse> = {
       obj.header = ResponseHeader.toJSON(message.header);
     }
     return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ProclaimResponse>, I>>(base?: I): ProclaimResponse {
+    return ProclaimResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ProclaimResponse>, I>>(object: I): ProclaimResponse {
+    const message = createBaseProclaimResponse();
+    message.header = (object.header !== undefined && object.header !== null)
+      ? ResponseHeader.fromPartial(object.header)
+      : undefined;
+    return message;
   },
 };
 
@@ -950,6 +1053,19 @@ function base64FromBytes(arr: Uint8Array): string {
   return globalThis.Buffer.from(arr).toString("base64");
 }
 
+type Builtin = Date | Function | Uint8Array | string | number | boolean | bigint | undefined;
+
+type DeepPartial<T> = T extends bigint ? string | number | bigint
+  : T extends Builtin ? T : T extends globalThis.Array<infer U> ? globalThis.Array<DeepPartial<U>>
+  : T extends ReadonlyArray<infer U> ? ReadonlyArray<DeepPartial<U>>
+  : T extends { $case: string; value: unknown } ? { $case: T["$case"]; value?: DeepPartial<T["value"]> }
+  : T extends {} ? { [K in keyof T]?: DeepPartial<T[K]> }
+  : Partial<T>;
+
+type KeysOfUnion<T> = T extends T ? keyof T : never;
+type Exact<P, I extends P> = P extends Builtin ? P
+  : P & { [K in keyof P]: Exact<P[K], I[K]> } & { [K in Exclude<keyof I, KeysOfUnion<P>>]: never };
+
 function isSet(value: any): boolean {
   return value !== null && value !== undefined;
 }
@@ -959,4 +1075,6 @@ interface MessageFns<T> {
   decode(input: BinaryReader | Uint8Array, length?: number): T;
   fromJSON(object: any): T;
   toJSON(message: T): unknown;
+  create<I extends Exact<DeepPartial<T>, I>>(base?: I): T;
+  fromPartial<I extends Exact<DeepPartial<T>, I>>(object: I): T;
 }

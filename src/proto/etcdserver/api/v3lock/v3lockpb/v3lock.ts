@@ -130,6 +130,16 @@ export const LockRequest: MessageFns<LockRequest> = {
     }
     return obj;
   },
+
+  create<I extends Exact<DeepPartial<LockRequest>, I>>(base?: I): LockRequest {
+    return LockRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<LockRequest>, I>>(object: I): LockRequest {
+    const message = createBaseLockRequest();
+    message.name = object.name ?? Buffer.alloc(0);
+    message.lease = (object.lease !== undefined && object.lease !== null) ? BigInt(object.lease) : 0n;
+    return message;
+  },
 };
 
 function createBaseLockResponse(): LockResponse {
@@ -205,6 +215,18 @@ export const LockResponse: MessageFns<LockResponse> = {
     }
     return obj;
   },
+
+  create<I extends Exact<DeepPartial<LockResponse>, I>>(base?: I): LockResponse {
+    return LockResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<LockResponse>, I>>(object: I): LockResponse {
+    const message = createBaseLockResponse();
+    message.header = (object.header !== undefined && object.header !== null)
+      ? ResponseHeader.fromPartial(object.header)
+      : undefined;
+    message.key = object.key ?? Buffer.alloc(0);
+    return message;
+  },
 };
 
 function createBaseUnlockRequest(): UnlockRequest {
@@ -263,6 +285,15 @@ export const UnlockRequest: MessageFns<UnlockRequest> = {
     }
     return obj;
   },
+
+  create<I extends Exact<DeepPartial<UnlockRequest>, I>>(base?: I): UnlockRequest {
+    return UnlockRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<UnlockRequest>, I>>(object: I): UnlockRequest {
+    const message = createBaseUnlockRequest();
+    message.key = object.key ?? Buffer.alloc(0);
+    return message;
+  },
 };
 
 function createBaseUnlockResponse(): UnlockResponse {
@@ -320,6 +351,17 @@ export const UnlockResponse: MessageFns<UnlockResponse> = {
       obj.header = ResponseHeader.toJSON(message.header);
     }
     return obj;
+  },
+
+  create<I extends Exact<DeepPartial<UnlockResponse>, I>>(base?: I): UnlockResponse {
+    return UnlockResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<UnlockResponse>, I>>(object: I): UnlockResponse {
+    const message = createBaseUnlockResponse();
+    message.header = (object.header !== undefined && object.header !== null)
+      ? ResponseHeader.fromPartial(object.header)
+      : undefined;
+    return message;
   },
 };
 
@@ -434,6 +476,19 @@ function base64FromBytes(arr: Uint8Array): string {
   return globalThis.Buffer.from(arr).toString("base64");
 }
 
+type Builtin = Date | Function | Uint8Array | string | number | boolean | bigint | undefined;
+
+type DeepPartial<T> = T extends bigint ? string | number | bigint
+  : T extends Builtin ? T : T extends globalThis.Array<infer U> ? globalThis.Array<DeepPartial<U>>
+  : T extends ReadonlyArray<infer U> ? ReadonlyArray<DeepPartial<U>>
+  : T extends { $case: string; value: unknown } ? { $case: T["$case"]; value?: DeepPartial<T["value"]> }
+  : T extends {} ? { [K in keyof T]?: DeepPartial<T[K]> }
+  : Partial<T>;
+
+type KeysOfUnion<T> = T extends T ? keyof T : never;
+type Exact<P, I extends P> = P extends Builtin ? P
+  : P & { [K in keyof P]: Exact<P[K], I[K]> } & { [K in Exclude<keyof I, KeysOfUnion<P>>]: never };
+
 function isSet(value: any): boolean {
   return value !== null && value !== undefined;
 }
@@ -443,4 +498,6 @@ interface MessageFns<T> {
   decode(input: BinaryReader | Uint8Array, length?: number): T;
   fromJSON(object: any): T;
   toJSON(message: T): unknown;
+  create<I extends Exact<DeepPartial<T>, I>>(base?: I): T;
+  fromPartial<I extends Exact<DeepPartial<T>, I>>(object: I): T;
 }
