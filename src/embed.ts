@@ -1,0 +1,102 @@
+// The embedding API, like etcd's `embed` package: start a member in-process with the same
+// configuration the `tetcd` command takes, await readiness, close cleanly.
+import { join } from 'node:path';
+import { bootstrapMember } from './server/bootstrap.js';
+import { EtcdServer } from './server/server.js';
+import { createLogger, silentLogger, type Logger } from './server/logger.js';
+import { serveClientUrls } from './api/index.js';
+import { defaultServerConfig, type ServerConfig } from './config/index.js';
+import { ETCD_API_VERSION, CLUSTER_VERSION, TETCD_VERSION } from './config/version.js';
+import { idToHex } from './server/membership.js';
+
+export interface RunningServer {
+  readonly name: string;
+  readonly memberId: bigint;
+  readonly clusterId: bigint;
+  /** The client URLs actually listened on (resolved ports when port 0 was asked for). */
+  readonly clientUrls: URL[];
+  readonly server: EtcdServer;
+  close(): Promise<void>;
+}
+
+export type StartOptions = Partial<ServerConfig> & { logger?: Logger | 'silent' };
+
+/** How long a member waits to become leader of its single-member cluster before giving up. */
+const LEADER_WAIT_MS = 30_000;
+
+export async function startServer(options: StartOptions = {}): Promise<RunningServer> {
+  const cfg: ServerConfig = { ...defaultServerConfig(options.name), ...stripUndefined(options) };
+  const logger = options.logger === 'silent' ? silentLogger() : options.logger ?? createLogger({ level: cfg.logLevel as 'info', output: cfg.logOutputs[0] });
+  logger.info(
+    { 'etcd-version': ETCD_API_VERSION, 'tetcd-version': TETCD_VERSION, 'node-version': process.version, 'data-dir': cfg.dataDir, name: cfg.name },
+    'starting an etcd server',
+  );
+  const initialCluster = new Map<string, string[]>([...cfg.initialCluster].map(([n, urls]) => [n, urls.map(urlString)]));
+  const state = await bootstrapMember({
+    name: cfg.name,
+    dataDir: cfg.dataDir,
+    walDir: cfg.walDir || join(cfg.dataDir, 'member', 'wal'),
+    initialCluster,
+    initialClusterState: cfg.initialClusterState,
+    initialClusterToken: cfg.initialClusterToken,
+    advertiseClientUrls: cfg.advertiseClientUrls.map(urlString),
+    snapshotCount: cfg.snapshotCount,
+    heartbeatMs: cfg.heartbeatInterval,
+    electionMs: cfg.electionTimeout,
+    maxTxnOps: cfg.maxTxnOps,
+    maxSnapshots: cfg.maxSnapshots,
+    maxWals: cfg.maxWals,
+    logger,
+  });
+  const server = new EtcdServer(state, {
+    name: cfg.name,
+    maxRequestBytes: cfg.maxRequestBytes,
+    quotaBackendBytes: cfg.quotaBackendBytes > 0 ? cfg.quotaBackendBytes : DEFAULT_QUOTA_BYTES,
+    electionMs: cfg.electionTimeout,
+    logger,
+  });
+  try {
+    state.raft.start();
+    await server.becomeReady(LEADER_WAIT_MS, cfg.name, cfg.advertiseClientUrls.map(urlString), CLUSTER_VERSION);
+    const listeners = await serveClientUrls(cfg.listenClientUrls, server, {
+      maxRequestBytes: cfg.maxRequestBytes,
+      maxTxnOps: cfg.maxTxnOps,
+      logger,
+    });
+    logger.info({}, 'ready to serve client requests');
+    for (const a of listeners.addresses) {
+      logger.info({ address: a }, `serving insecure client requests on ${a}, this is strongly discouraged!`);
+    }
+    let closed = false;
+    return {
+      name: cfg.name,
+      memberId: server.memberId,
+      clusterId: server.clusterId,
+      clientUrls: listeners.addresses.map((a) => new URL(`http://${a}`)),
+      server,
+      async close() {
+        if (closed) return;
+        closed = true;
+        logger.info({ name: cfg.name, 'local-member-id': idToHex(server.memberId) }, 'closing etcd server');
+        await listeners.close();
+        await server.close();
+        logger.info({ name: cfg.name }, 'stopped serving peer traffic');
+      },
+    };
+  } catch (err) {
+    await server.close();
+    throw err;
+  }
+}
+
+/** etcd's DefaultQuotaBytes: 2 GiB when --quota-backend-bytes is 0. */
+const DEFAULT_QUOTA_BYTES = 2 * 1024 * 1024 * 1024;
+
+function urlString(u: URL | string): string {
+  const s = typeof u === 'string' ? u : u.toString();
+  return s.replace(/\/$/, '');
+}
+
+function stripUndefined<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([k, v]) => v !== undefined && k !== 'logger')) as Partial<T>;
+}

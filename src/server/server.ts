@@ -1,0 +1,374 @@
+// One tetcd member: the v3 requests of MemberServer turned into raft proposals, applied in log
+// order, answered once applied. Reads are served locally after a ReadIndex confirmation
+// (linearizable) or straight away (serializable).
+import type {
+  AlarmMember,
+  AlarmRequest,
+  AlarmResponse,
+  CompactionRequest,
+  CompactionResponse,
+  DefragmentResponse,
+  DeleteRangeRequest,
+  DeleteRangeResponse,
+  HashKVResponse,
+  HashResponse,
+  LeaseGrantRequest,
+  LeaseGrantResponse,
+  LeaseLeasesResponse,
+  LeaseRevokeRequest,
+  LeaseRevokeResponse,
+  LeaseTimeToLiveRequest,
+  LeaseTimeToLiveResponse,
+  MemberListResponse,
+  MoveLeaderResponse,
+  PutRequest,
+  PutResponse,
+  RangeRequest,
+  RangeResponse,
+  ResponseHeader,
+  StatusResponse,
+  TxnRequest,
+  TxnResponse,
+} from '../proto/etcdserver/etcdserverpb/rpc.js';
+import { AlarmRequest_AlarmAction, AlarmType } from '../proto/etcdserver/etcdserverpb/rpc.js';
+import { InternalRaftRequest } from '../proto/etcdserver/etcdserverpb/raft_internal.js';
+import { ETCD_API_VERSION } from '../config/version.js';
+import type { MemberServer, WatchHandle, WatchSink, WatchSpec } from './types.js';
+import { EtcdServerError, ServerErrors } from './errors.js';
+import { ProposalWait, AppliedWait } from './wait.js';
+import { ReadIndexBatcher } from './read-index.js';
+import type { Member } from './membership.js';
+import type { Logger } from './logger.js';
+import type { MemberState } from './member-state.js';
+
+/** etcd's grpc overhead allowance is on the transport; this is the proposal size limit. */
+const DEFAULT_REQUEST_TIMEOUT_MS = 5000;
+/** etcd: maxGapBetweenApplyAndCommitIndex — refuse new proposals when apply falls this far behind. */
+const MAX_GAP_BETWEEN_APPLY_AND_COMMIT = 5000;
+/** How often the leader looks for expired leases (etcd: revokeExpiredLeases every 500 ms). */
+const LEASE_EXPIRY_CHECK_MS = 500;
+
+export type ApplyResult = { response: unknown } | { error: Error };
+
+export interface ServerOptions {
+  name: string;
+  maxRequestBytes: number;
+  quotaBackendBytes: number;
+  electionMs: number;
+  logger: Logger;
+}
+
+export class EtcdServer implements MemberServer {
+  readonly memberId: bigint;
+  readonly clusterId: bigint;
+  private readonly wait = new ProposalWait<ApplyResult>();
+  private readonly reads: ReadIndexBatcher;
+  private leaseTimer: NodeJS.Timeout | undefined;
+  private closed = false;
+
+  constructor(
+    private readonly state: MemberState,
+    private readonly opts: ServerOptions,
+  ) {
+    this.memberId = state.memberId;
+    this.clusterId = state.clusterId;
+    this.reads = new ReadIndexBatcher(
+      (ctx) => {
+        this.state.raft.node.readIndex(ctx);
+        this.state.raft.kick();
+      },
+      state.appliedWait,
+      DEFAULT_REQUEST_TIMEOUT_MS + 2 * opts.electionMs,
+      ServerErrors.timeout,
+    );
+    state.onApplied = (id, result) => this.wait.resolve(id, result);
+    state.onReadStates = (states) => this.reads.confirmed(states);
+    state.onLeaderChange = (lead) => {
+      if (lead === 0n) this.reads.failAll(ServerErrors.leaderChanged());
+    };
+    this.leaseTimer = setInterval(() => this.revokeExpiredLeases(), LEASE_EXPIRY_CHECK_MS);
+    this.leaseTimer.unref();
+  }
+
+  header(revision?: number): ResponseHeader {
+    return {
+      cluster_id: this.clusterId,
+      member_id: this.memberId,
+      revision: BigInt(revision ?? this.state.kv.rev()),
+      raft_term: BigInt(this.state.raft.currentTerm),
+    };
+  }
+
+  // ---- proposals ----
+
+  /** Proposes a request through raft and resolves with what its apply produced. */
+  private async propose<T>(req: Omit<Partial<InternalRaftRequest>, 'header'>): Promise<T> {
+    if (this.closed) throw ServerErrors.stopped();
+    const node = this.state.raft.node;
+    const st = node.status();
+    if (st.commit - this.state.appliedWait.appliedIndex > MAX_GAP_BETWEEN_APPLY_AND_COMMIT) {
+      throw ServerErrors.tooManyRequests();
+    }
+    const id = this.state.nextRequestId();
+    const full = { ...req, header: { ID: id, username: '', auth_revision: 0n } } as InternalRaftRequest;
+    const data = Buffer.from(InternalRaftRequest.encode(full).finish());
+    if (data.length > this.opts.maxRequestBytes) throw ServerErrors.requestTooLarge();
+    const done = this.wait.register(id);
+    try {
+      node.propose(data);
+    } catch {
+      this.wait.reject(id, ServerErrors.noLeader());
+    }
+    this.state.raft.kick();
+    const timer = setTimeout(() => this.wait.reject(id, ServerErrors.timeout()), DEFAULT_REQUEST_TIMEOUT_MS + 2 * this.opts.electionMs);
+    try {
+      const result = await done;
+      if ('error' in result) throw result.error;
+      return result.response as T;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  private async linearizable(): Promise<void> {
+    if (this.closed) throw ServerErrors.stopped();
+    await this.reads.wait();
+  }
+
+  // ---- KV ----
+
+  async range(req: RangeRequest): Promise<RangeResponse> {
+    if (!req.serializable) await this.linearizable();
+    const resp = this.state.applyRange(req);
+    resp.header = this.header(Number(resp.header?.revision ?? this.state.kv.rev()));
+    return resp;
+  }
+
+  async put(req: PutRequest): Promise<PutResponse> {
+    this.checkQuota(req.key.length + req.value.length);
+    return this.propose<PutResponse>({ put: req });
+  }
+
+  async deleteRange(req: DeleteRangeRequest): Promise<DeleteRangeResponse> {
+    return this.propose<DeleteRangeResponse>({ delete_range: req });
+  }
+
+  async txn(req: TxnRequest): Promise<TxnResponse> {
+    if (this.state.isReadOnlyTxn(req)) {
+      await this.linearizable();
+      const resp = this.state.applyReadOnlyTxn(req);
+      resp.header = this.header();
+      return resp;
+    }
+    this.checkQuota(this.state.txnSize(req));
+    return this.propose<TxnResponse>({ txn: req });
+  }
+
+  async compact(req: CompactionRequest): Promise<CompactionResponse> {
+    const resp = await this.propose<CompactionResponse & { physicalDone?: Promise<void> }>({ compaction: req });
+    if (req.physical && resp.physicalDone) await resp.physicalDone;
+    return { header: resp.header };
+  }
+
+  watch(spec: WatchSpec, sink: WatchSink): WatchHandle {
+    if (this.closed) throw ServerErrors.stopped();
+    return this.state.watch(spec, sink);
+  }
+
+  currentRevision(): number {
+    return this.state.kv.rev();
+  }
+
+  // ---- Lease ----
+
+  async leaseGrant(req: LeaseGrantRequest): Promise<LeaseGrantResponse> {
+    this.checkQuota(0);
+    // etcd picks the ID on the member that receives the request, before proposing.
+    const ID = req.ID === 0n ? this.state.nextLeaseId() : req.ID;
+    return this.propose<LeaseGrantResponse>({ lease_grant: { ID, TTL: req.TTL } });
+  }
+
+  async leaseRevoke(req: LeaseRevokeRequest): Promise<LeaseRevokeResponse> {
+    return this.propose<LeaseRevokeResponse>({ lease_revoke: req });
+  }
+
+  async leaseRenew(id: bigint): Promise<number> {
+    if (this.closed) throw ServerErrors.stopped();
+    if (!this.isLeader()) throw ServerErrors.notLeader();
+    // A renew must not race with a revoke of the same lease still waiting to be applied.
+    await this.linearizable();
+    return this.state.lessor.renew(id);
+  }
+
+  async leaseTimeToLive(req: LeaseTimeToLiveRequest): Promise<LeaseTimeToLiveResponse> {
+    await this.linearizable();
+    const ttl = this.state.lessor.timeToLive(req.ID, req.keys);
+    return {
+      header: this.header(),
+      ID: req.ID,
+      TTL: BigInt(ttl.remaining),
+      grantedTTL: BigInt(ttl.ttl),
+      keys: ttl.keys,
+    };
+  }
+
+  async leaseLeases(): Promise<LeaseLeasesResponse> {
+    await this.linearizable();
+    return { header: this.header(), leases: this.state.lessor.leases().map((l) => ({ ID: l.id })) };
+  }
+
+  private revokeExpiredLeases(): void {
+    if (this.closed || !this.isLeader()) return;
+    for (const id of this.state.lessor.expired()) {
+      this.leaseRevoke({ ID: id }).catch((err: Error) => {
+        if (err.message !== ServerErrors.leaseNotFound().message) {
+          this.opts.logger.warn({ 'lease-id': id.toString(16), error: err.message }, 'failed to revoke lease');
+        }
+      });
+    }
+  }
+
+  // ---- Maintenance ----
+
+  async status(): Promise<StatusResponse> {
+    const st = this.state.raft.node.status();
+    return {
+      header: this.header(),
+      version: ETCD_API_VERSION,
+      dbSize: BigInt(this.state.backend.size()),
+      dbSizeInUse: BigInt(this.state.backend.sizeInUse()),
+      leader: this.state.raft.leader,
+      raftIndex: BigInt(st.commit),
+      raftTerm: BigInt(this.state.raft.currentTerm),
+      raftAppliedIndex: BigInt(this.state.appliedWait.appliedIndex),
+      errors: this.state.alarms.list().map((a) => `memberID:${a.memberID} alarm:${AlarmType[a.alarm]} `),
+      isLearner: false,
+    };
+  }
+
+  async hash(): Promise<HashResponse> {
+    const h = this.state.kv.hash();
+    return { header: this.header(h.rev), hash: h.hash };
+  }
+
+  async hashKV(revision: number): Promise<HashKVResponse> {
+    const h = this.state.kv.hashKV(revision);
+    return { header: this.header(h.rev), hash: h.hash, compact_revision: BigInt(h.compactRevision) };
+  }
+
+  async defragment(): Promise<DefragmentResponse> {
+    await this.state.defragment();
+    return { header: this.header() };
+  }
+
+  async alarm(req: AlarmRequest): Promise<AlarmResponse> {
+    if (req.action === AlarmRequest_AlarmAction.GET) {
+      return { header: this.header(), alarms: this.filterAlarms(req) };
+    }
+    return this.propose<AlarmResponse>({ alarm: req });
+  }
+
+  private filterAlarms(req: AlarmRequest): AlarmMember[] {
+    return this.state.alarms
+      .list()
+      .filter((a) => (req.memberID === 0n || a.memberID === req.memberID) && (req.alarm === AlarmType.NONE || a.alarm === req.alarm));
+  }
+
+  async snapshot(): Promise<{ size: number; chunks: AsyncIterable<Buffer> }> {
+    if (this.closed) throw ServerErrors.stopped();
+    return this.state.snapshotStream();
+  }
+
+  async moveLeader(target: bigint): Promise<MoveLeaderResponse> {
+    if (!this.isLeader()) throw ServerErrors.notLeader();
+    const member = this.state.members.get(target);
+    if (!member || member.isLearner) throw ServerErrors.badLeaderTransferee();
+    if (target !== this.memberId) {
+      this.state.raft.node.transferLeader(target);
+      this.state.raft.kick();
+      const deadline = Date.now() + DEFAULT_REQUEST_TIMEOUT_MS;
+      while (this.state.raft.leader !== target) {
+        if (Date.now() > deadline) throw new EtcdServerError('etcdserver: request timed out, leader transfer took too long');
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    }
+    return { header: this.header() };
+  }
+
+  async memberList(): Promise<MemberListResponse> {
+    const members = [...this.state.members.values()].map((m: Member) => ({
+      ID: m.id,
+      name: m.name,
+      peerURLs: m.peerURLs,
+      clientURLs: m.clientURLs,
+      isLearner: m.isLearner,
+    }));
+    return { header: this.header(), members };
+  }
+
+  async health(): Promise<{ health: boolean; reason?: string }> {
+    if (this.state.alarms.list().length > 0) return { health: false, reason: 'ALARM' };
+    if (this.state.raft.leader === 0n) return { health: false, reason: 'NO_LEADER' };
+    try {
+      // etcd's /health does a linearizable range on a non-existent key to prove the quorum works.
+      await this.range({ key: Buffer.from('health'), serializable: false } as RangeRequest);
+      return { health: true };
+    } catch (err) {
+      return { health: false, reason: (err as Error).message };
+    }
+  }
+
+  // ---- startup ----
+
+  /**
+   * Waits for a leader (a single voter campaigns at once rather than sitting out an election
+   * timeout, as etcd's initial tick advance does), then publishes this member's attributes and
+   * the cluster version through raft, as etcd does before it serves clients.
+   */
+  async becomeReady(timeoutMs: number, name: string, clientURLs: string[], clusterVersion: string): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (this.state.raft.leader === 0n) {
+      if (Date.now() > deadline) throw new EtcdServerError('etcdserver: timed out waiting for a leader');
+      const st = this.state.raft.node.status();
+      if (st.raftState !== 'StateLeader' && this.state.members.size === 1 && this.state.members.has(this.memberId)) {
+        this.state.raft.node.campaign();
+        this.state.raft.kick();
+      }
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    const attrs = JSON.stringify({ name, clientURLs });
+    await this.propose({ v2: { Method: 'PUT', Path: `/0/members/${this.memberId.toString(16)}/attributes`, Val: attrs } });
+    this.opts.logger.info(
+      { 'local-member-id': this.memberId.toString(16), 'local-member-attributes': `{Name:${name} ClientURLs:[${clientURLs.join(' ')}]}`, 'cluster-id': this.clusterId.toString(16) },
+      'published local member to cluster through raft',
+    );
+    if (!this.state.clusterVersion) {
+      this.opts.logger.info({ 'cluster-version': clusterVersion }, 'setting up initial cluster version');
+      await this.propose({ v2: { Method: 'PUT', Path: '/0/version', Val: clusterVersion } });
+    }
+  }
+
+  // ---- helpers ----
+
+  isLeader(): boolean {
+    return this.state.raft.leader === this.memberId;
+  }
+
+  /** etcd's quota check: refuse writes that would grow the backend past --quota-backend-bytes. */
+  private checkQuota(cost: number): void {
+    if (this.state.alarms.hasNoSpace()) throw ServerErrors.noSpace();
+    if (this.state.backend.size() + cost > this.opts.quotaBackendBytes) {
+      this.alarm({ action: AlarmRequest_AlarmAction.ACTIVATE, memberID: this.memberId, alarm: AlarmType.NOSPACE }).catch(() => {});
+      throw ServerErrors.noSpace();
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    if (this.leaseTimer) clearInterval(this.leaseTimer);
+    this.reads.failAll(ServerErrors.stopped());
+    await this.state.close();
+    this.wait.rejectAll(ServerErrors.stopped());
+  }
+}
