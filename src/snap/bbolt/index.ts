@@ -9,6 +9,7 @@ export {
   type BoltSink,
   type BoltWriteOptions,
   type BoltWriteResult,
+  SHA256_TRAILER_SIZE,
   boltFileBuffer,
   writeBolt,
 } from './writer.js';

@@ -4,8 +4,9 @@
  * status/restore`) opens as if it had written it. One pass over the entries,
  * memory bounded by one page per tree level.
  */
+import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { mkdtemp, readFile, rm, unlink } from 'node:fs/promises';
+import { appendFile, mkdtemp, rm, unlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BUCKET_LEAF_FLAG, DEFAULT_PAGE_SIZE, MAX_KEY_SIZE, MAX_VALUE_SIZE, compareKeys } from './format.js';
@@ -28,12 +29,23 @@ export interface BoltWriteOptions {
   pageSize?: number;
   /** how full to pack pages, 0.1..1.0 like bolt's FillPercent; default 0.9 (etcd's key bucket) */
   fillPercent?: number;
+  /**
+   * Append the sha256 of the db bytes after them, as etcd's Maintenance.Snapshot
+   * stream does and `etcdctl snapshot restore` checks.
+   */
+  appendSha256?: boolean;
+  /** where a function sink's temporary file goes; default os.tmpdir() */
+  tempDir?: string;
 }
 
 export interface BoltWriteResult {
-  /** file size in bytes (always a multiple of the page size) */
+  /** size of the db in bytes (a multiple of the page size), trailer not included */
   size: number;
+  /** sha256 of the db bytes, when appendSha256 was set */
+  sha256?: Buffer;
 }
+
+export const SHA256_TRAILER_SIZE = 32;
 
 const DEFAULT_FILL_PERCENT = 0.9;
 const MIN_FILL_PERCENT = 0.1;
@@ -53,15 +65,26 @@ export async function writeBolt(
   sink: BoltSink,
   options: BoltWriteOptions = {},
 ): Promise<BoltWriteResult> {
-  if (typeof sink === 'string') return writeBoltFile(buckets, sink, options);
-  const dir = await mkdtemp(join(tmpdir(), 'tetcd-bbolt-'));
+  if (typeof sink === 'string') {
+    const { size } = await writeBoltFile(buckets, sink, options);
+    if (!options.appendSha256) return { size };
+    const sha256 = await hashFile(sink);
+    await appendFile(sink, sha256);
+    return { size, sha256 };
+  }
+  const dir = await mkdtemp(join(options.tempDir ?? tmpdir(), 'tetcd-bbolt-'));
   try {
     const path = join(dir, 'db');
-    const result = await writeBoltFile(buckets, path, options);
+    const { size } = await writeBoltFile(buckets, path, options);
+    const hash = createHash('sha256');
     for await (const chunk of createReadStream(path, { highWaterMark: STREAM_CHUNK_BYTES })) {
+      hash.update(chunk as Buffer);
       await sink(chunk as Buffer);
     }
-    return result;
+    if (!options.appendSha256) return { size };
+    const sha256 = hash.digest();
+    await sink(sha256);
+    return { size, sha256 };
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
@@ -69,14 +92,15 @@ export async function writeBolt(
 
 /** The whole file in memory: for tests and small databases. */
 export async function boltFileBuffer(buckets: readonly BoltBucketInput[], options: BoltWriteOptions = {}): Promise<Buffer> {
-  const dir = await mkdtemp(join(tmpdir(), 'tetcd-bbolt-'));
-  try {
-    const path = join(dir, 'db');
-    await writeBoltFile(buckets, path, options);
-    return await readFile(path);
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
+  const chunks: Buffer[] = [];
+  await writeBolt(buckets, (chunk) => void chunks.push(chunk), options);
+  return Buffer.concat(chunks);
+}
+
+async function hashFile(path: string): Promise<Buffer> {
+  const hash = createHash('sha256');
+  for await (const chunk of createReadStream(path, { highWaterMark: STREAM_CHUNK_BYTES })) hash.update(chunk as Buffer);
+  return hash.digest();
 }
 
 async function writeBoltFile(

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -153,6 +154,24 @@ describe('writeBolt → openBolt round trip', () => {
     const reader = openBolt(path);
     try {
       assert.deepEqual([...reader.iterate('key')], [...entries(1000, () => 30)]);
+    } finally {
+      reader.close();
+    }
+  });
+
+  it('appends the sha256 trailer of the db bytes to a file when asked', async () => {
+    const path = join(dir, 'with-trailer');
+    const result = await writeBolt([{ name: Buffer.from('key'), entries: entries(100, () => 10) }], path, {
+      appendSha256: true,
+    });
+    const file = await readFile(path);
+    assert.equal(file.length, result.size + 32);
+    assert.equal(file.length % 512, 32, 'etcdctl detects the trailer by size modulo 512');
+    assert.deepEqual(file.subarray(result.size), createHash('sha256').update(file.subarray(0, result.size)).digest());
+    assert.deepEqual(result.sha256, file.subarray(result.size));
+    const reader = openBolt(path);
+    try {
+      assert.equal([...reader.iterate('key')].length, 100);
     } finally {
       reader.close();
     }
