@@ -57,8 +57,9 @@ const STREAM_CHUNK_BYTES = 1 << 20;
  * by name, as bolt keeps them) to `sink`.
  *
  * The meta pages at the start of the file can only be written once the whole
- * tree exists, so a function sink is fed from a temporary file under
- * os.tmpdir() that is removed afterwards: the file is never held in memory.
+ * tree exists, so a function sink is fed from a temporary file (in
+ * options.tempDir, default os.tmpdir()) that is removed afterwards: the file
+ * is never held in memory.
  */
 export async function writeBolt(
   buckets: readonly BoltBucketInput[],
@@ -76,12 +77,12 @@ export async function writeBolt(
   try {
     const path = join(dir, 'db');
     const { size } = await writeBoltFile(buckets, path, options);
-    const hash = createHash('sha256');
+    const hash = options.appendSha256 ? createHash('sha256') : undefined;
     for await (const chunk of createReadStream(path, { highWaterMark: STREAM_CHUNK_BYTES })) {
-      hash.update(chunk as Buffer);
+      hash?.update(chunk as Buffer);
       await sink(chunk as Buffer);
     }
-    if (!options.appendSha256) return { size };
+    if (hash === undefined) return { size };
     const sha256 = hash.digest();
     await sink(sha256);
     return { size, sha256 };
