@@ -77,8 +77,18 @@ export class Network {
     return this.createNode(id);
   }
 
-  private createNode(id: bigint): TestNode {
-    const storage = new MemoryStorage();
+  /**
+   * Crash and restart: a new RawNode over the same (persisted) storage. The
+   * state machine is rebuilt by re-applying the committed log.
+   */
+  restart(id: bigint): TestNode {
+    const old = this.get(id);
+    const n = this.createNode(id, old.storage);
+    this.stabilize();
+    return n;
+  }
+
+  private createNode(id: bigint, storage = new MemoryStorage()): TestNode {
     const node = new RawNode({
       id,
       electionTick: 10,
