@@ -53,6 +53,10 @@ export class Network {
   private queue: Message[] = [];
   private cut = new Set<string>();
   private dropRate = 0;
+  /** When set, only messages it accepts are delivered. */
+  filter: ((m: Message) => boolean) | undefined;
+  /** How many messages of each type were delivered. */
+  readonly delivered = new Map<MessageType, number>();
   private readonly rand: () => number;
   /** term → the leader seen in it. */
   readonly leaders = new Map<number, bigint>();
@@ -146,6 +150,7 @@ export class Network {
   heal(): void {
     this.cut.clear();
     this.dropRate = 0;
+    this.filter = undefined;
   }
 
   /** Removes a node entirely (messages to it are lost). */
@@ -220,6 +225,8 @@ export class Network {
     const to = this.nodes.get(m.to);
     if (to === undefined || this.cut.has(`${m.from}->${m.to}`)) return;
     if (this.dropRate > 0 && this.rand() < this.dropRate) return;
+    if (this.filter !== undefined && !this.filter(m)) return;
+    this.delivered.set(m.type, (this.delivered.get(m.type) ?? 0) + 1);
     try {
       to.node.step(m);
     } catch (err) {
