@@ -156,6 +156,7 @@ export class Raft {
       return true;
     }
 
+    const prevIndex = pr.next - 1; // before the optimistic update below moves next
     if (ents.length > 0) {
       const last = ents[ents.length - 1]!.index;
       if (pr.state === ProgressState.Replicate) {
@@ -168,7 +169,7 @@ export class Raft {
       }
     }
     this.send(
-      makeMessage({ type: MessageType.MsgApp, to, index: pr.next - 1, logTerm: prevTerm, entries: ents, commit: this.log.committed }),
+      makeMessage({ type: MessageType.MsgApp, to, index: prevIndex, logTerm: prevTerm, entries: ents, commit: this.log.committed }),
     );
     return true;
   }

@@ -12,6 +12,7 @@
 import {
   decodeConfChange,
   EntryType,
+  ErrProposalDropped,
   ErrStepPeerNotFound,
   MemoryStorage,
   MessageType,
@@ -230,7 +231,8 @@ export class Network {
     try {
       to.node.step(m);
     } catch (err) {
-      if (err !== ErrStepPeerNotFound) throw err;
+      // A forwarded proposal dropped by its receiver is lost, as on a real network.
+      if (err !== ErrStepPeerNotFound && err !== ErrProposalDropped) throw err;
     }
   }
 

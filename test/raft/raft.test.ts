@@ -123,6 +123,8 @@ describe('log replication', () => {
     net.readyAll();
     const toTwo = net.pending().filter((m) => m.type === MessageType.MsgApp && m.to === 2n);
     assert.equal(toTwo.length, 2);
+    for (const m of toTwo) assert.equal(m.entries[0]?.index, m.index + 1, 'a MsgApp names the entry just before its entries');
+    assert.equal(toTwo[1]!.index, toTwo[0]!.index + 1, 'pipelined appends continue where the previous one ended');
     assert.equal(state(net, 1n).progress?.get(2n)?.inflight, 2);
     net.heal();
     net.stabilize();
