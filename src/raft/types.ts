@@ -114,7 +114,6 @@ export interface ReadState {
   requestCtx: Buffer;
 }
 
-export const EMPTY_HARD_STATE: HardState = Object.freeze({ term: 0, vote: NONE, commit: 0 });
 
 export function emptySnapshot(): Snapshot {
   return { data: Buffer.alloc(0), metadata: { index: 0, term: 0, confState: { voters: [], learners: [] } } };
