@@ -31,6 +31,14 @@ function slotKey(key: Buffer): Buffer {
   return key.length <= SLOT_KEY_MAX ? key : key.subarray(0, SLOT_KEY_MAX);
 }
 
+/** The body of a slot holding only its own key (the common case), without decoding a list. */
+function soleBody(value: Buffer): Buffer | undefined {
+  if (value[0] !== 0) return undefined;
+  const r = { buf: value, pos: 1 };
+  const bodyLen = readVarint(r);
+  return r.pos + bodyLen === value.length ? value.subarray(r.pos) : undefined;
+}
+
 function decodeSlot(value: Buffer): SlotEntry[] {
   const r = { buf: value, pos: 0 };
   const entries: SlotEntry[] = [];
@@ -99,6 +107,12 @@ export function* indexRange(
   for (const { key: sk, value } of tx.range(BUCKET, slotKey(start))) {
     // every key in this slot is >= its slot key, so nothing further can be < end
     if (end !== undefined && Buffer.compare(sk, end) >= 0) return;
+    const sole = soleBody(value);
+    if (sole) {
+      // the slot key is the user key (< end, checked above); a long start may still be beyond it
+      if (Buffer.compare(sk, start) >= 0) yield { key: sk, ki: () => decodeKeyIndex(sole) };
+      continue;
+    }
     for (const e of decodeSlot(value)) {
       const key = e.rest.length === 0 ? sk : Buffer.concat([sk, e.rest]);
       if (Buffer.compare(key, start) < 0) continue;
