@@ -13,8 +13,8 @@
 //
 // LMDB keys are limited to 1978 bytes, etcd keys are not (up to the request size limit). So the
 // LMDB key is the user key cut to SLOT_KEY_MAX bytes, and its value holds a sorted list of entries
-// (rest of the user key, KeyIndex). Keys no longer than SLOT_KEY_MAX own a slot alone; longer keys
-// sharing a prefix share a slot. Slot order is user key order: every key of a slot starts with the
+// (rest of the user key, KeyIndex). Keys shorter than SLOT_KEY_MAX own a slot alone; a key of
+// exactly SLOT_KEY_MAX bytes shares its slot with the longer keys it is a prefix of. Slot order is user key order: every key of a slot starts with the
 // slot key, and a slot key shorter than SLOT_KEY_MAX never has longer keys in it.
 import type { BatchTx, ReadTx } from '../backend/index.js';
 import { decodeKeyIndex, encodeKeyIndex, readVarint, writeVarint, type KeyIndex } from './key-index.js';
@@ -79,8 +79,8 @@ export function indexGet(tx: ReadTx, key: Buffer): KeyIndex | undefined {
 export function indexPut(tx: BatchTx, key: Buffer, ki: KeyIndex | undefined): void {
   const sk = slotKey(key);
   const rest = key.subarray(sk.length);
-  if (key.length <= SLOT_KEY_MAX) {
-    // the common case: a slot of its own
+  if (key.length < SLOT_KEY_MAX) {
+    // the common case: a slot of its own (a key of exactly SLOT_KEY_MAX bytes shares its slot)
     if (ki) tx.put(BUCKET, sk, encodeSlot([{ rest, body: encodeKeyIndex(ki) }]));
     else tx.delete(BUCKET, sk);
     return;
