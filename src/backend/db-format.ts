@@ -42,6 +42,8 @@ export function detectDbFormat(path: string): DbFormat {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return 'missing';
     throw err;
   }
+  // an empty file is not a fresh backend: it may be a member's data lost to truncation
+  if (size === 0) return 'unknown';
   const head = readHead(path, HEADER_BYTES);
   if (head.length >= BBOLT_MAGIC_OFFSET + 4 && head.readUInt32LE(BBOLT_MAGIC_OFFSET) === BBOLT_MAGIC) return 'bbolt';
   if (lmdbMagicOffset(head) !== undefined) return 'lmdb';
