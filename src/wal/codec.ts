@@ -1,0 +1,44 @@
+// The payloads of entry, state and snapshot records, converted between raftpb/walpb encodings
+// and the WAL's number-based types.
+import { Entry, HardState as PbHardState, type EntryType } from '../proto/raft/raftpb/raft.js';
+import { Snapshot as PbWalSnapshot } from '../proto/wal/walpb/record.js';
+import type { HardState, WalEntry, WalSnapshot } from './types.js';
+
+/** Builds a WalEntry from raft fields: `payload` is the entry's Data, `type` raftpb.EntryType (default EntryNormal). */
+export function encodeWalEntry(e: { index: number; term: number; type?: EntryType; payload?: Buffer }): WalEntry {
+  const data = Buffer.from(
+    Entry.encode({ Term: BigInt(e.term), Index: BigInt(e.index), Type: e.type ?? 0, Data: e.payload }).finish(),
+  );
+  return { index: e.index, term: e.term, data };
+}
+
+/** Reads index and term out of a raftpb.Entry encoding (as found in an entry record). */
+export function decodeEntryPosition(data: Buffer): { index: number; term: number } {
+  const e = Entry.decode(data);
+  return { index: toNumber(e.Index, 'entry index'), term: toNumber(e.Term, 'entry term') };
+}
+
+export function encodeHardState(st: HardState): Buffer {
+  return Buffer.from(PbHardState.encode({ term: BigInt(st.term), vote: st.vote, commit: BigInt(st.commit) }).finish());
+}
+
+export function decodeHardState(data: Buffer): HardState {
+  const st = PbHardState.decode(data);
+  return { term: toNumber(st.term, 'hard state term'), vote: st.vote ?? 0n, commit: toNumber(st.commit, 'hard state commit') };
+}
+
+export function encodeWalSnapshot(s: WalSnapshot): Buffer {
+  return Buffer.from(PbWalSnapshot.encode({ index: BigInt(s.index), term: BigInt(s.term) }).finish());
+}
+
+export function decodeWalSnapshot(data: Buffer): WalSnapshot {
+  const s = PbWalSnapshot.decode(data);
+  return { index: toNumber(s.index, 'snapshot index'), term: toNumber(s.term, 'snapshot term') };
+}
+
+/** Terms and indexes are numbers by project rule; a value past 2^53 is refused, never rounded. */
+function toNumber(v: bigint | undefined, what: string): number {
+  const n = Number(v ?? 0n);
+  if (!Number.isSafeInteger(n)) throw new RangeError(`wal: ${what} ${v} is beyond 2^53`);
+  return n;
+}
