@@ -181,9 +181,19 @@ export class WAL {
    * WAL is ready to append; corruption anywhere else throws WalCorruptError.
    */
   async readAll(): Promise<ReadAllResult> {
+    if (!this.pending) throw new WalError('wal: readAll() is only valid once, right after open()');
+    try {
+      return await this.readAllOnce();
+    } catch (err) {
+      // A WAL that cannot be read out cannot be appended to either: let go of the lock.
+      await this.close();
+      throw err;
+    }
+  }
+
+  private async readAllOnce(): Promise<ReadAllResult> {
     return this.exclusive(async () => {
-      const pending = this.pending;
-      if (!pending) throw new WalError('wal: readAll() is only valid once, right after open()');
+      const pending = this.pending!;
       this.pending = undefined;
       const { start, segments, mode } = pending;
 
