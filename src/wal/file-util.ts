@@ -35,12 +35,12 @@ export async function writeFullyAt(fh: FileHandle, buf: Buffer, position: number
 }
 
 /**
- * Zeroes a file from `offset` to its end while keeping its size (etcd's ZeroToEnd): whatever a
- * torn write left behind the last valid record is gone before new records are appended.
+ * Zeroes a file from `offset` to its end (etcd's ZeroToEnd), so that whatever a torn write left
+ * behind the last valid record is gone before new records are appended. The file is left
+ * `size` bytes long, which must be a multiple of 8: then the space after the last record is
+ * either nothing or a whole zero length field, never a fragment that reads as a torn frame.
  */
-export async function zeroToEnd(fh: FileHandle, offset: number): Promise<void> {
-  const { size } = await fh.stat();
-  if (size <= offset) return;
+export async function zeroToEnd(fh: FileHandle, offset: number, size: number): Promise<void> {
   await fh.truncate(offset);
-  await fh.truncate(size);
+  if (size > offset) await fh.truncate(size);
 }

@@ -389,7 +389,9 @@ export class WAL {
     try {
       // Always, as etcd does: a zero length field may hide non-zero bytes of a torn write after
       // it, which appending only part-way over would turn into CRC errors on the next open.
-      await zeroToEnd(fh, offset);
+      // The size is restored to a preallocated, 8-aligned one (a repaired file may be short).
+      const { size } = await fh.stat();
+      await zeroToEnd(fh, offset, Math.max(Math.ceil(size / 8) * 8, this.segmentSize));
       await fh.sync();
     } catch (err) {
       await fh.close();
