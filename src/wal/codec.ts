@@ -2,13 +2,15 @@
 // and the WAL's number-based types.
 import { Entry, HardState as PbHardState, type EntryType } from '../proto/raft/raftpb/raft.js';
 import { Snapshot as PbWalSnapshot } from '../proto/wal/walpb/record.js';
+import { marshalEntry, marshalHardState, marshalWalSnapshot } from './wire.js';
 import type { HardState, WalEntry, WalSnapshot } from './types.js';
 
-/** Builds a WalEntry from raft fields: `payload` is the entry's Data, `type` raftpb.EntryType (default EntryNormal). */
+/**
+ * Builds a WalEntry from raft fields, encoded exactly as etcd encodes a raftpb.Entry: `payload`
+ * is the entry's Data (left out when undefined), `type` a raftpb.EntryType (default EntryNormal).
+ */
 export function encodeWalEntry(e: { index: number; term: number; type?: EntryType; payload?: Buffer }): WalEntry {
-  const data = Buffer.from(
-    Entry.encode({ Term: BigInt(e.term), Index: BigInt(e.index), Type: e.type ?? 0, Data: e.payload }).finish(),
-  );
+  const data = Buffer.from(marshalEntry(e.type ?? 0, e.term, e.index, e.payload));
   return { index: e.index, term: e.term, data };
 }
 
@@ -19,7 +21,7 @@ export function decodeEntryPosition(data: Buffer): { index: number; term: number
 }
 
 export function encodeHardState(st: HardState): Buffer {
-  return Buffer.from(PbHardState.encode({ term: BigInt(st.term), vote: st.vote, commit: BigInt(st.commit) }).finish());
+  return Buffer.from(marshalHardState(st.term, st.vote, st.commit));
 }
 
 export function decodeHardState(data: Buffer): HardState {
@@ -28,7 +30,7 @@ export function decodeHardState(data: Buffer): HardState {
 }
 
 export function encodeWalSnapshot(s: WalSnapshot): Buffer {
-  return Buffer.from(PbWalSnapshot.encode({ index: BigInt(s.index), term: BigInt(s.term) }).finish());
+  return Buffer.from(marshalWalSnapshot(s.index, s.term));
 }
 
 export function decodeWalSnapshot(data: Buffer): WalSnapshot {

@@ -4,7 +4,7 @@
 // The crc of every record is a CRC32C (Castagnoli) rolling across all record data since the last
 // crcType record, which starts each segment with the running value of the previous one.
 import { crc32c } from '@node-rs/crc32';
-import { Record } from '../proto/wal/walpb/record.js';
+import { marshalRecord } from './wire.js';
 
 export const RecordType = {
   metadata: 1,
@@ -16,11 +16,6 @@ export const RecordType = {
 export type RecordType = (typeof RecordType)[keyof typeof RecordType];
 
 export const FRAME_SIZE_BYTES = 8;
-
-/** The encoded (unframed) bytes of a record; the caller frames them. */
-export function marshalRecord(type: RecordType, crc: number, data: Buffer | undefined): Uint8Array {
-  return Record.encode({ type: BigInt(type), crc, data }).finish();
-}
 
 export function encodeFrameSize(dataBytes: number): { lenField: bigint; padBytes: number } {
   const padBytes = (8 - (dataBytes % 8)) % 8;
