@@ -3,6 +3,7 @@
 // does not know what a snapshot means: it stores and returns the raftpb.Snapshot bytes, and
 // decodes them only to check them and to read their term and index.
 import { crc32c } from '@node-rs/crc32';
+import { BinaryWriter } from '@bufbuild/protobuf/wire';
 import { open, readdir, readFile, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { snapshot as SnapPb } from '../proto/etcdserver/api/snap/snappb/snap.js';
@@ -59,7 +60,7 @@ export class Snapshotter {
       throw new SnapError(`snap: term/index ${term}/${index} do not match the snapshot's metadata ${meta.term}/${meta.index}`);
     }
     const name = snapName(term, index);
-    const body = Buffer.from(SnapPb.encode({ crc: crc32c(snapshot, 0), data: snapshot }).finish());
+    const body = marshalSnapFile(crc32c(snapshot, 0), snapshot);
     const tmp = join(this.dir, name + TMP_SUFFIX);
     const fh = await open(tmp, 'w', PRIVATE_FILE_MODE);
     try {
@@ -162,6 +163,14 @@ function decodeRaftSnapshot(data: Buffer, path = 'snapshot'): { term: number; in
   const index = Number(s.metadata?.index ?? 0n);
   if (!Number.isSafeInteger(term) || !Number.isSafeInteger(index)) throw new SnapError(`snap: term/index beyond 2^53 in ${path}`);
   return { term, index };
+}
+
+/**
+ * snappb.snapshot exactly as etcd's gogo code writes it: crc always (it is non-nullable), then
+ * data. ts-proto's encoder would leave out a crc that happens to be 0.
+ */
+function marshalSnapFile(crc: number, data: Buffer): Buffer {
+  return Buffer.from(new BinaryWriter().uint32(8).uint32(crc).uint32(18).bytes(data).finish());
 }
 
 async function fsyncDir(dir: string): Promise<void> {

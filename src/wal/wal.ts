@@ -5,11 +5,12 @@
 // and, when raft requires it, made durable with ONE fdatasync. The caller batches every proposal
 // of a raft Ready into one save (group commit). All I/O is async, so the event loop keeps
 // accepting requests while the disk syncs; operations on one WAL run strictly one after another.
-import { copyFile, mkdir, open, readdir, readFile, rename, rm, type FileHandle } from 'node:fs/promises';
+import { copyFile, mkdir, open, readdir, rename, rm, type FileHandle } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { Decoder, type Segment } from './decoder.js';
 import { Encoder, RecordType } from './record.js';
 import { FilePipeline } from './file-pipeline.js';
+import { readSegmentData } from './segment-reader.js';
 import { fsyncDir, preallocate, PRIVATE_DIR_MODE, PRIVATE_FILE_MODE, writeFullyAt, zeroToEnd } from './file-util.js';
 import { acquireWalLock } from './lock.js';
 import { isValidSeq, readWalNames, searchIndex, walName, type SegmentName } from './names.js';
@@ -447,7 +448,7 @@ async function readSegments(dir: string, names: readonly SegmentName[]): Promise
   const segments: Segment[] = [];
   for (const n of names) {
     const path = join(dir, n.name);
-    segments.push({ path, buf: await readFile(path) });
+    segments.push({ path, buf: await readSegmentData(path) });
   }
   return segments;
 }

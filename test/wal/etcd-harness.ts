@@ -49,7 +49,7 @@ export interface EtcdProcess {
 }
 
 /** Starts member "default" on `dataDir` and waits until it serves a linearizable read. */
-export async function startEtcd(dataDir: string, ports: EtcdPorts): Promise<EtcdProcess> {
+export async function startEtcd(dataDir: string, ports: EtcdPorts, extraArgs: string[] = []): Promise<EtcdProcess> {
   const clientUrl = `http://127.0.0.1:${ports.client}`;
   const peerUrl = `http://127.0.0.1:${ports.peer}`;
   const child = spawn(
@@ -62,6 +62,7 @@ export async function startEtcd(dataDir: string, ports: EtcdPorts): Promise<Etcd
       '--listen-peer-urls', peerUrl,
       '--initial-advertise-peer-urls', peerUrl,
       '--initial-cluster', `default=${peerUrl}`,
+      ...extraArgs,
     ],
     { stdio: ['ignore', 'ignore', 'pipe'], env: cleanEnv() },
   );
