@@ -10,8 +10,8 @@ import type { HardState, WalEntry, WalSnapshot } from './types.js';
  * is the entry's Data (left out when undefined), `type` a raftpb.EntryType (default EntryNormal).
  */
 export function encodeWalEntry(e: { index: number; term: number; type?: EntryType; payload?: Buffer }): WalEntry {
-  const data = Buffer.from(marshalEntry(e.type ?? 0, e.term, e.index, e.payload));
-  return { index: e.index, term: e.term, data };
+  const encoded = Buffer.from(marshalEntry(e.type ?? 0, e.term, e.index, e.payload));
+  return { index: e.index, term: e.term, encoded };
 }
 
 /** Reads index and term out of a raftpb.Entry encoding (as found in an entry record). */

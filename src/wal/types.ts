@@ -2,16 +2,17 @@
 // 2^53); the vote is a member ID and therefore a bigint.
 
 /**
- * One raft log entry as the WAL stores it. `data` is the complete raftpb.Entry encoding
- * (Term, Index, Type, Data) — exactly the bytes of etcd's entry record — so the WAL never has
- * to know what an entry means. `index` and `term` repeat the values inside `data`; the WAL
+ * One raft log entry as the WAL stores it. `encoded` is the complete raftpb.Entry encoding
+ * (Type, Term, Index, Data) — exactly the bytes of etcd's entry record — so the WAL never has
+ * to know what an entry means. `index` and `term` repeat the values inside `encoded`; the WAL
  * needs them to name segments and to let later records overwrite a conflicting suffix.
- * Build one from raft fields with `encodeWalEntry`.
+ * Build one from raft fields with `encodeWalEntry`. (The field is deliberately not called
+ * `data`: a raft entry object {index, term, data: payload} must not pass for a WalEntry.)
  */
 export interface WalEntry {
   index: number;
   term: number;
-  data: Buffer;
+  encoded: Buffer;
 }
 
 /** raftpb.HardState with number term/commit. All zeros is the empty state, which is never written. */

@@ -211,7 +211,7 @@ export class WAL {
               const up = index - start.index - 1;
               if (up > entries.length) throw new WalSliceOutOfRangeError(index, start.index + entries.length + 1);
               entries.length = up;
-              entries.push({ index, term, data: rec.data });
+              entries.push({ index, term, encoded: rec.data });
             }
             this.enti = index;
             break;
@@ -260,7 +260,7 @@ export class WAL {
     return this.exclusive(async () => {
       const { tail, encoder } = this.appendable();
       const sync = mustSync ?? (entries.length > 0 || st.vote !== this.state.vote || st.term !== this.state.term);
-      const records: Array<{ type: RecordType; data?: Buffer }> = entries.map((e) => ({ type: RecordType.entry, data: e.data }));
+      const records: Array<{ type: RecordType; data?: Buffer }> = entries.map((e) => ({ type: RecordType.entry, data: e.encoded }));
       if (!isEmptyHardState(st)) records.push({ type: RecordType.state, data: encodeHardState(st) });
       const buf = encoder.encode(records);
       await writeFullyAt(tail.fh, buf, tail.offset);

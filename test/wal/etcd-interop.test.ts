@@ -22,7 +22,7 @@ const KEYS = [
 function putsIn(entries: ReadAllResult['entries']): Array<[string, string]> {
   const puts: Array<[string, string]> = [];
   for (const e of entries) {
-    const ent = Entry.decode(e.data);
+    const ent = Entry.decode(e.encoded);
     if ((ent.Type ?? EntryType.EntryNormal) !== EntryType.EntryNormal || !ent.Data?.length) continue;
     // As etcd's applier: data that is not an InternalRaftRequest is a v2 Request (member publish).
     let req: InternalRaftRequest;
@@ -57,7 +57,7 @@ test('real etcd 3.4 WAL: read by our decoder, re-encoded byte for byte, and etcd
     const meta = Metadata.decode(r.metadata);
     assert.ok(meta.NodeID && meta.ClusterID, 'metadata holds the member and cluster IDs');
     assert.deepEqual(r.entries.map((e) => e.index), Array.from({ length: r.entries.length }, (_, i) => i + 1));
-    assert.equal(Entry.decode(r.entries[0]!.data).Type, EntryType.EntryConfChange, 'bootstrap ConfChange first');
+    assert.equal(Entry.decode(r.entries[0]!.encoded).Type, EntryType.EntryConfChange, 'bootstrap ConfChange first');
     assert.equal(r.entries[0]!.term, 1);
     assert.ok(r.entries.slice(1).every((e) => e.term === 2), 'elected at term 2 and stayed leader');
     assert.equal(r.hardState.term, 2);
