@@ -332,7 +332,13 @@ export function flagToEnv(name: string, prefix = 'ETCD'): string {
   return `${prefix}_${name.replaceAll('-', '_').toUpperCase()}`;
 }
 
+/**
+ * ServerConfig fields whose name is not the flag's camelCase: `logger` would collide with the
+ * Logger object that the embedding API (startServer) takes under that name.
+ */
+const FIELD_OVERRIDES: Record<string, string> = { logger: 'loggerType' };
+
 /** The ServerConfig field of a flag: its name in camelCase (`listen-client-urls` → `listenClientUrls`). */
 export function flagField(name: string): string {
-  return name.replace(/[-.]([a-z0-9])/g, (_, c: string) => c.toUpperCase());
+  return FIELD_OVERRIDES[name] ?? name.replace(/[-.]([a-z0-9])/g, (_, c: string) => c.toUpperCase());
 }

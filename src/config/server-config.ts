@@ -98,7 +98,8 @@ export interface ServerConfig {
   metrics: string;
   listenMetricsUrls: URL[];
   // Logging
-  logger: string;
+  /** --logger ('zap' or 'capnslog'); renamed so it cannot be mistaken for a Logger object. */
+  loggerType: string;
   /** etcd's `default` output is resolved to `stderr`, as etcd's zap logger does. */
   logOutputs: string[];
   logLevel: string;

@@ -110,4 +110,5 @@ test('env var and field names follow etcd and camelCase', () => {
   assert.equal(flagField('listen-client-urls'), 'listenClientUrls');
   assert.equal(flagField('enable-v2'), 'enableV2');
   assert.equal(flagField('auth-token-ttl'), 'authTokenTtl');
+  assert.equal(flagField('logger'), 'loggerType', 'not `logger`, the embedding API\'s Logger option');
 });

@@ -58,7 +58,7 @@ test('no flags: etcd 3.4 defaults, data dir default.tetcd', () => {
   assert.equal(c.enableV2, false);
   assert.equal(c.autoCompactionMode, 'periodic');
   assert.deepEqual(c.autoCompaction, { mode: 'periodic', retention: 0 });
-  assert.equal(c.logger, 'capnslog');
+  assert.equal(c.loggerType, 'capnslog');
   assert.equal(c.logLevel, 'info');
   assert.deepEqual(c.logOutputs, ['stderr'], "etcd's 'default' output is stderr");
   assert.equal(c.authToken, 'simple');

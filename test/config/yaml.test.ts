@@ -94,7 +94,7 @@ test("a config file in etcd's format sets every key it names and leaves the rest
   assert.equal(c.autoTls, false);
   assert.equal(c.peerAutoTls, true);
   assert.equal(c.peerCertFile, '');
-  assert.equal(c.logger, 'zap');
+  assert.equal(c.loggerType, 'zap');
   assert.equal(c.logLevel, 'warn');
   assert.deepEqual(c.logOutputs, ['stdout']);
   assert.deepEqual(c.autoCompaction, { mode: 'revision', retention: 1000 });
