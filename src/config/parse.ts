@@ -121,7 +121,7 @@ function applyEnvironment(env: NodeJS.ProcessEnv, values: FlagValues, cmdlineSet
     try {
       values.set(spec.name, spec.type === 'bool' ? parseGoBool(text) : parseFlagValue(spec, text));
       cmdlineSet.add(spec.name);
-      messages.push({ level: 'info', msg: 'recognized and used environment variable', fields: { [key]: text } });
+      messages.push({ level: 'info', msg: `recognized and used environment variable ${key}=${text}` });
     } catch (err) {
       if (!(err instanceof ValueError)) throw err;
       lastError = new ConfigError(`invalid value ${JSON.stringify(text)} for ${key}: ${err.message}`);

@@ -1,11 +1,10 @@
 // The typed configuration of one member, built from the flag values of any source (flags and
 // environment, or a config file): refusal of unsupported settings, etcd's derived defaults,
 // etcd's validation (embed.Config.Validate) and the conversion to ServerConfig.
-import { ConfigError } from './errors.js';
+import { ConfigError, ValueError } from './errors.js';
 import { FLAGS, flagField, type FlagSpec } from './flags.js';
 import { checkBindUrls, checkHostUrls, parseUrlsMap, toUrl, type GoUrl } from './urls.js';
 import { parseFlagValue, parseGoDurationMs, sameValue, type FlagValue } from './values.js';
-import { ValueError } from './errors.js';
 
 /** A line the config layer wants logged once a logger exists (etcd logs these while parsing). */
 export interface ConfigMessage {

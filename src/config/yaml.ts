@@ -11,6 +11,30 @@ import { defaultFlagValues, type ConfigMessage, type FlagValues } from './server
 import { parseUrlList } from './urls.js';
 import { parseFlagValue, type FlagValue } from './values.js';
 
+const JSON_PREFIX = 'error unmarshaling JSON: while decoding JSON: json: ';
+
+const TOP_LEVEL = new Map<string, FlagSpec>(
+  FLAGS.filter((f) => f.yamlKey !== null && !f.yamlKey.includes('.')).map((f) => [f.yamlKey!.toLowerCase(), f]),
+);
+
+const SECURITY_BLOCKS = new Map<string, Map<string, FlagSpec>>();
+for (const f of FLAGS) {
+  if (f.yamlKey === null || !f.yamlKey.includes('.')) continue;
+  const [block, key] = f.yamlKey.split('.') as [string, string];
+  if (!SECURITY_BLOCKS.has(block)) SECURITY_BLOCKS.set(block, new Map());
+  SECURITY_BLOCKS.get(block)!.set(key, f);
+}
+
+/** Go types of the embed.Config fields whose type is not implied by the flag type. */
+const GO_TYPES: Record<string, string> = {
+  'snapshot-count': 'uint64',
+  'quota-backend-bytes': 'int64',
+  'max-concurrent-streams': 'uint32',
+};
+
+/** The messages etcd uses when a URL key of the file is bad (its own typo included). */
+const URL_KEY_LABELS: Record<string, string> = { 'advertise-client-urls': 'advertise-peer-urls' };
+
 /** Reads and parses a config file; errors carry etcd's texts. */
 export function readConfigFile(path: string, messages: ConfigMessage[] = []): FlagValues {
   let text: string;
@@ -58,30 +82,6 @@ export function parseConfigYaml(text: string, messages: ConfigMessage[] = []): F
   }
   return values;
 }
-
-const JSON_PREFIX = 'error unmarshaling JSON: while decoding JSON: json: ';
-
-const TOP_LEVEL = new Map<string, FlagSpec>(
-  FLAGS.filter((f) => f.yamlKey !== null && !f.yamlKey.includes('.')).map((f) => [f.yamlKey!.toLowerCase(), f]),
-);
-
-const SECURITY_BLOCKS = new Map<string, Map<string, FlagSpec>>();
-for (const f of FLAGS) {
-  if (f.yamlKey === null || !f.yamlKey.includes('.')) continue;
-  const [block, key] = f.yamlKey.split('.') as [string, string];
-  if (!SECURITY_BLOCKS.has(block)) SECURITY_BLOCKS.set(block, new Map());
-  SECURITY_BLOCKS.get(block)!.set(key, f);
-}
-
-/** Go types of the embed.Config fields whose type is not implied by the flag type. */
-const GO_TYPES: Record<string, string> = {
-  'snapshot-count': 'uint64',
-  'quota-backend-bytes': 'int64',
-  'max-concurrent-streams': 'uint32',
-};
-
-/** The messages etcd uses when a URL key of the file is bad (its own typo included). */
-const URL_KEY_LABELS: Record<string, string> = { 'advertise-client-urls': 'advertise-peer-urls' };
 
 /** Undefined means "keep the default" (etcd skips empty URL strings and choice strings). */
 function decode(spec: FlagSpec, value: unknown, field: string): FlagValue | undefined {
