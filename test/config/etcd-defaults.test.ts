@@ -32,7 +32,11 @@ function etcdStartupConfig(args: string[], cwd: string): Promise<Record<string, 
       const line = buffered.split('\n').find((l) => l.includes('"msg":"starting an etcd server"'));
       if (line) finish(undefined, JSON.parse(line) as Record<string, unknown>);
     });
-    child.once('error', (err) => finish(err));
+    // A process that could not be spawned never emits 'exit'.
+    child.once('error', (err) => {
+      clearTimeout(timer);
+      reject(err);
+    });
   });
 }
 
