@@ -55,7 +55,11 @@ export function createConnectionRouter(server: MemberServer, opts: ApiOptions): 
   const injector: ConnectionInjector = grpc.createConnectionInjector(ServerCredentials.createInsecure());
   const gateway = new Gateway(services, { maxBodyBytes: maxRecv, logger: opts.logger });
   const http: HttpServer = createHttpServer(createHttpHandler(server, gateway, metrics, opts.logger));
-  http.on('clientError', (_err, socket: Duplex) => socket.destroy());
+  http.on('clientError', (_err, socket: Duplex) => {
+    // What Go's net/http answers to a request it cannot parse.
+    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nContent-Type: text/plain; charset=utf-8\r\nConnection: close\r\n\r\n400 Bad Request');
+    else socket.destroy();
+  });
   const sockets = new Set<Duplex>();
 
   return {
@@ -65,8 +69,10 @@ export function createConnectionRouter(server: MemberServer, opts: ApiOptions): 
       socket.on('close', () => sockets.delete(socket));
       socket.on('error', (err) => opts.logger.debug({ error: err.message }, 'client connection error'));
       sniffProtocol(socket, (protocol) => {
-        if (protocol === 'http2') injector.injectConnection(socket);
-        else http.emit('connection', socket);
+        // http2 reads the sniffed bytes back out of the socket's buffer itself and then reads
+        // the handle natively: resuming here would let the JS stream steal its data.
+        if (protocol === 'http2') return injector.injectConnection(socket);
+        http.emit('connection', socket);
         socket.resume();
       });
     },
