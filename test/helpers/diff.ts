@@ -102,8 +102,19 @@ export interface Suite {
   sequence(name: string, body: SequenceBody): void;
 }
 
-const STARTERS: Record<TargetKind, (o: MemberOptions) => Promise<Member>> = { etcd: startEtcd, tetcd: startTetcd };
-const SKIP_REASONS: Record<TargetKind, () => string | undefined> = { etcd: etcdSkipReason, tetcd: tetcdSkipReason };
+/**
+ * DIFFTEST_SELF_CHECK=1 puts a second real etcd in tetcd's place: every sequence must then
+ * pass, which proves the normalisation removes exactly what differs between two servers.
+ */
+const SELF_CHECK = process.env.DIFFTEST_SELF_CHECK !== undefined;
+const STARTERS: Record<TargetKind, (o: MemberOptions) => Promise<Member>> = {
+  etcd: startEtcd,
+  tetcd: SELF_CHECK ? startEtcd : startTetcd,
+};
+const SKIP_REASONS: Record<TargetKind, () => string | undefined> = {
+  etcd: etcdSkipReason,
+  tetcd: SELF_CHECK ? etcdSkipReason : tetcdSkipReason,
+};
 
 /** Create the suite for one test file (call once, at top level). */
 export function diffSuite(opts: SuiteOptions = {}): Suite {

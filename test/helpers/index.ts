@@ -8,4 +8,4 @@ export { ETCDCTL_BIN, etcdctl, startCtl, type BackgroundCtl, type CtlResult } fr
 export { Normaliser, parseJsonOutput, type Identity, type NormalisedCtl } from './normalise.js';
 export { connect, outcome, plain, unary, watchCollect, type Clients, type Outcome } from './grpc.js';
 export { currentRevision, diffSuite, Session, type Step, type Suite, type Target } from './diff.js';
-export { b, prefixEnd } from './keys.js';
+export { b, cmp, deleteOp, prefixEnd, putOp, rangeOp, txn, txnOp } from './requests.js';

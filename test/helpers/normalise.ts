@@ -117,8 +117,9 @@ export class Normaliser {
     if (n >= MIN_ID && n === this.id.clusterId) return '<cluster>';
     if (key === undefined) return v;
     if (REVISION_KEYS.has(key)) return n > 0n ? this.rel(n) : Number(n);
-    if (TERM_KEYS.has(key)) return '<term>';
-    if (INDEX_KEYS.has(key)) return '<index>';
+    // A zero term or index is kept: it shows a header etcd leaves unset (e.g. in nested txns).
+    if (TERM_KEYS.has(key)) return n > 0n ? '<term>' : 0;
+    if (INDEX_KEYS.has(key)) return n > 0n ? '<index>' : 0;
     if (SIZE_KEYS.has(key)) return '<size>';
     if (REMAINING_TTL_KEYS.has(key)) return n > 0n ? '<remaining>' : Number(n);
     if (LEASE_KEYS.has(key)) return n !== 0n ? this.lease(BigInt.asUintN(64, n)) : 0;
