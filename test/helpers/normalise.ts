@@ -96,8 +96,15 @@ export class Normaliser {
       .replace(/remaining\(\d+s\)/g, 'remaining(<remaining>)')
       .replace(/compacted revision (\d+)/g, (_, r: string) => `compacted revision ${this.rel(Number(r))}`)
       .replace(/(--rev(?:ision)?[= ])(\d+)/g, (_, flag: string, r: string) => `${flag}${r === '0' ? r : this.rel(Number(r))}`);
-    // Lease IDs print as 16-ish hex digits (etcd's %x); require a letter so decimal hashes stay.
-    out = out.replace(/\b[0-9a-f]{10,16}\b/g, (tok) => (/[a-f]/.test(tok) ? this.lease(BigInt(`0x${tok}`)) : tok));
+    // Lease IDs print in hex (%x or %016x). "lease <id>" names one for sure; IDs seen before are
+    // replaced wherever they appear; other long hex tokens (lock and election keys end in the
+    // session's lease ID) need a letter, so decimal hashes are left alone.
+    out = out.replace(/\blease ([0-9a-f]{1,16})\b/g, (_, tok: string) => `lease ${this.lease(BigInt(`0x${tok}`))}`);
+    out = out.replace(/\b[0-9a-f]{1,16}\b/g, (tok) => {
+      const known = this.leases.get(BigInt(`0x${tok}`));
+      if (known !== undefined && (/[a-f]/.test(tok) || tok.length >= 10)) return known;
+      return tok.length >= 10 && /[a-f]/.test(tok) ? this.lease(BigInt(`0x${tok}`)) : tok;
+    });
     return out;
   }
 
