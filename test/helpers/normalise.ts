@@ -78,7 +78,11 @@ export class Normaliser {
 
   /** A command line as text: empty or spaced arguments quoted, then normalised. */
   args(args: readonly string[]): string {
-    return this.text(args.map((a) => (a === '' || /\s/.test(a) ? JSON.stringify(a) : a)).join(' '));
+    const shown = args.map((a, i) => {
+      if (i === 1 && args[0] === 'compaction' && /^\d+$/.test(a)) return this.rel(Number(a)); // its revision argument
+      return a === '' || /\s/.test(a) ? JSON.stringify(a) : a;
+    });
+    return this.text(shown.join(' '));
   }
 
   /** Normalise free text (simple-format output, error lines, command arguments). */
