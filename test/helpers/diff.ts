@@ -29,7 +29,13 @@ export type Step =
   | { readonly call: string; readonly result: unknown }
   | { readonly note: string; readonly value: unknown };
 
-export type CtlStepOptions = CtlOptions & NormaliseOptions;
+export interface CtlStepOptions extends CtlOptions, NormaliseOptions {
+  /**
+   * Rewrites stdout before normalisation, for simple-format fields that legitimately differ
+   * but cannot be recognised by name (raft term and index columns of `endpoint status`).
+   */
+  readonly transform?: (stdout: string) => string;
+}
 
 /** One sequence running on one target: run steps through it so they are recorded. */
 export class Session {
@@ -59,7 +65,8 @@ export class Session {
   async ctl(args: readonly string[], opts: CtlStepOptions = {}): Promise<CtlResult> {
     const res = await etcdctl(this.endpoint, args, opts);
     assert.equal(res.timedOut, false, `etcdctl ${args.join(' ')} timed out on ${this.kind}`);
-    this.transcript.push({ cmd: this.norm.args(args), ...this.norm.ctl(res, opts) });
+    const shown = opts.transform ? { ...res, stdout: opts.transform(res.stdout) } : res;
+    this.transcript.push({ cmd: this.norm.args(args), ...this.norm.ctl(shown, opts) });
     return res;
   }
 

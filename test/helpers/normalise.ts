@@ -54,6 +54,7 @@ export interface NormalisedCtl {
 
 export class Normaliser {
   private readonly leases = new Map<bigint, string>();
+  private readonly aliases: [string, string][] = [];
 
   constructor(
     private readonly id: Identity,
@@ -76,6 +77,11 @@ export class Normaliser {
     return label;
   }
 
+  /** Replace `literal` by `placeholder` in all text from now on (e.g. a per-target temp dir). */
+  alias(literal: string, placeholder: string): void {
+    this.aliases.push([literal, placeholder]);
+  }
+
   /** A command line as text: empty or spaced arguments quoted, then normalised. */
   args(args: readonly string[]): string {
     const shown = args.map((a, i) => {
@@ -88,7 +94,8 @@ export class Normaliser {
   /** Normalise free text (simple-format output, error lines, command arguments). */
   text(s: string): string {
     const { clusterId, memberId, clientPort, peerPort } = this.id;
-    let out = s
+    let out = this.aliases.reduce((acc, [literal, placeholder]) => acc.replaceAll(literal, placeholder), s);
+    out = out
       .replaceAll(`127.0.0.1:${clientPort}`, '<client>')
       .replaceAll(`127.0.0.1:${peerPort}`, '<peer>')
       .replace(/\b[0-9a-f]+\b/g, (tok) => {
@@ -98,6 +105,7 @@ export class Normaliser {
       })
       .replace(/\b\d+(\.\d+)? (B|kB|MB|GB)\b/g, '<size>')
       .replace(/remaining\(\d+s\)/g, 'remaining(<remaining>)')
+      .replace(/took = [\d.]+(ns|µs|us|ms|s)\b/g, 'took = <time>')
       .replace(/compacted revision (\d+)/g, (_, r: string) => `compacted revision ${this.rel(Number(r))}`)
       .replace(/(--rev(?:ision)?[= ])(\d+)/g, (_, flag: string, r: string) => `${flag}${r === '0' ? r : this.rel(Number(r))}`);
     // Lease IDs print in hex (%x or %016x). "lease <id>" names one for sure; IDs seen before are
@@ -167,7 +175,8 @@ export class Normaliser {
   }
 
   private portsOnly(s: string): string {
-    return s
+    return this.aliases
+      .reduce((acc, [literal, placeholder]) => acc.replaceAll(literal, placeholder), s)
       .replaceAll(`127.0.0.1:${this.id.clientPort}`, '<client>')
       .replaceAll(`127.0.0.1:${this.id.peerPort}`, '<peer>');
   }
