@@ -1,6 +1,6 @@
 // put/get through etcdctl: ranges, prefixes, limits, sorting, output shapes, old revisions.
 import assert from 'node:assert/strict';
-import { RangeRequest } from '../../src/proto/etcdserver/etcdserverpb/rpc.js';
+import { RangeRequest, RangeRequest_SortOrder, RangeRequest_SortTarget } from '../../src/proto/etcdserver/etcdserverpb/rpc.js';
 import { b, diffSuite, prefixEnd, unary, type Session } from '../helpers/index.js';
 
 /** A count-only range over a prefix (etcdctl 3.4 has no --count-only, so through gRPC). */
@@ -107,4 +107,24 @@ suite.sequence('values from stdin, binary-ish and large values', async (s) => {
   await s.ctl(['put', 'kv6/unicode', 'héllo wörld ✓']);
   await s.ctl(['get', 'kv6/unicode', '-w', 'json']);
   await countPrefix(s, 'kv6/');
+});
+
+suite.sequence('gRPC range filters: min/max mod and create revisions', async (s) => {
+  for (const [k, v] of [['a', '1'], ['b', '1'], ['c', '1'], ['a', '2'], ['d', '1'], ['b', '2']]) await s.ctl(['put', `kv7/${k}`, v!]);
+  const { kv } = s.clients;
+  const base = { key: b('kv7/'), range_end: prefixEnd('kv7/'), keys_only: true };
+  const cases: [string, Partial<RangeRequest>][] = [
+    ['min_mod_revision start+4', { min_mod_revision: BigInt(s.rev(4)) }],
+    ['max_mod_revision start+3', { max_mod_revision: BigInt(s.rev(3)) }],
+    ['min_create_revision start+2', { min_create_revision: BigInt(s.rev(2)) }],
+    ['max_create_revision start+2', { max_create_revision: BigInt(s.rev(2)) }],
+    ['mod window [start+2, start+5]', { min_mod_revision: BigInt(s.rev(2)), max_mod_revision: BigInt(s.rev(5)) }],
+    ['filters with a limit (count is before filtering)', { min_mod_revision: BigInt(s.rev(4)), limit: 1n }],
+    ['filters at an old revision', { min_create_revision: BigInt(s.rev(2)), revision: BigInt(s.rev(3)) }],
+    ['filters with sort by mod descending', { min_mod_revision: BigInt(s.rev(1)), sort_target: RangeRequest_SortTarget.MOD, sort_order: RangeRequest_SortOrder.DESCEND }],
+    ['count_only with a filter', { min_mod_revision: BigInt(s.rev(4)), count_only: true }],
+  ];
+  for (const [label, extra] of cases) {
+    await s.grpc(`Range ${label}`, unary(kv, kv.range, RangeRequest.fromPartial({ ...base, ...extra })));
+  }
 });
