@@ -10,10 +10,13 @@ import { etcdctl, startCtl, type BackgroundCtl, type CtlOptions, type CtlResult 
 import { connect, outcome, plain, unary, type Clients } from './grpc.js';
 import type { Member, MemberOptions } from './member.js';
 import { Normaliser, type Identity, type NormalisedCtl, type NormaliseOptions } from './normalise.js';
-import { tail } from './procs.js';
+import { sleep, tail } from './procs.js';
+import { b, prefixEnd } from './requests.js';
 import { startTetcd, tetcdSkipReason } from './tetcd.js';
 
 export type TargetKind = 'etcd' | 'tetcd';
+
+const WAIT_POLL_MS = 50;
 
 /** A running server of one kind, with its identity and gRPC clients. */
 export interface Target {
@@ -92,6 +95,23 @@ export class Session {
     }
     this.transcript.push({ call: label, result: { error: o.error } });
     return undefined;
+  }
+
+  /**
+   * Wait (bounded, not recorded) until the prefix holds exactly `count` keys, to order a step
+   * after something a background etcdctl does (a second locker's key, a candidate's key).
+   */
+  async waitForKeyCount(prefix: string, count: number, timeoutMs = 8_000): Promise<void> {
+    const { kv } = this.clients;
+    const req = RangeRequest.fromPartial({ key: b(prefix), range_end: prefixEnd(prefix), count_only: true });
+    const deadline = Date.now() + timeoutMs;
+    let seen = -1;
+    while (Date.now() < deadline) {
+      seen = Number((await unary(kv, kv.range, req)).count);
+      if (seen === count) return;
+      await sleep(WAIT_POLL_MS);
+    }
+    assert.fail(`${this.kind}: ${prefix} holds ${seen} keys, not ${count}, after ${timeoutMs} ms`);
   }
 
   /** Record any other observation (already plain data) under a label. */
