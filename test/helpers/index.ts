@@ -5,7 +5,7 @@ export { MEMBER_NAME, memberFlags, startMember, type Member, type MemberOptions 
 export { ETCD_BIN, etcdSkipReason, startEtcd } from './etcd.js';
 export { TETCD_BIN, tetcdSkipReason, startTetcd } from './tetcd.js';
 export { ETCDCTL_BIN, etcdctl, startCtl, type BackgroundCtl, type CtlResult } from './etcdctl.js';
-export { Normaliser, parseJsonOutput, type Identity, type NormalisedCtl } from './normalise.js';
+export { Normaliser, parseJsonOutput, type Identity, type NormalisedCtl, type NormaliseOptions } from './normalise.js';
 export { connect, outcome, plain, unary, watchCollect, type Clients, type Outcome } from './grpc.js';
 export { currentRevision, diffSuite, Session, type Step, type Suite, type Target } from './diff.js';
 export { b, cmp, deleteOp, prefixEnd, putOp, rangeOp, txn, txnOp } from './requests.js';

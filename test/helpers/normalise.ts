@@ -35,6 +35,18 @@ const SIZE_KEYS = new Set(['dbSize', 'dbSizeInUse', 'totalSize']);
 const LEASE_KEYS = new Set(['ID', 'id', 'lease']);
 /** Remaining-time fields: only their presence and sign are comparable. */
 const REMAINING_TTL_KEYS = new Set(['ttl']);
+/** Fields whose decimal-string form (int64 as a string) is read as a number. */
+const NUMERIC_KEYS = new Set([
+  ...REVISION_KEYS,
+  ...TERM_KEYS,
+  ...INDEX_KEYS,
+  ...SIZE_KEYS,
+  ...LEASE_KEYS,
+  ...REMAINING_TTL_KEYS,
+  'cluster_id',
+  'member_id',
+  'leader',
+]);
 /** Below this, an integer is never taken for a member or cluster ID (they are random uint64s). */
 const MIN_ID = 1n << 20n;
 const BIG_MARKER = '#difftest-bigint#';
@@ -129,6 +141,8 @@ export class Normaliser {
       return out;
     }
     if (key !== undefined && opts.ignore?.includes(key)) return '<ignored>';
+    // Clients that decode int64 as decimal strings (the etcd3 package) get the same treatment.
+    if (typeof v === 'string' && key !== undefined && NUMERIC_KEYS.has(key) && /^-?\d+$/.test(v)) return this.value(BigInt(v), opts, key);
     if (typeof v === 'string') return this.portsOnly(v);
     if (typeof v !== 'number' && typeof v !== 'bigint') return v;
     const n = BigInt(v);
