@@ -49,6 +49,8 @@ test('text: members, ports, sizes, remaining TTLs and timings; decimal hashes ke
   assert.equal(n.text('remaining(59s) took = 5.61ms'), 'remaining(<remaining>) took = <time>');
   assert.equal(n.text('127.0.0.1:40001, 3581052765'), '<client>, 3581052765');
   assert.equal(n.text('compacted revision 8'), 'compacted revision @3');
+  assert.equal(n.text('attached keys([b a c])'), 'attached keys([a b c])'); // a Go map's order
+  assert.deepEqual(n.value({ keys: ['Yg==', 'YQ=='] }), { keys: ['YQ==', 'Yg=='] });
   assert.equal(n.args(['get', 'k', '--rev=7', '']), 'get k --rev=@2 ""');
   assert.equal(n.args(['get', 'k', '--rev=0']), 'get k --rev=0');
   assert.equal(n.args(['compaction', '9']), 'compaction @4');

@@ -117,6 +117,7 @@ export class Normaliser {
       })
       .replace(/\b\d+(\.\d+)? (B|kB|MB|GB)\b/g, '<size>')
       .replace(/remaining\(\d+s\)/g, 'remaining(<remaining>)')
+      .replace(/attached keys\(\[(.*?)\]\)/g, (_, keys: string) => `attached keys([${keys.split(' ').sort().join(' ')}])`)
       .replace(/took = [\d.]+(ns|µs|us|ms|s)\b/g, 'took = <time>')
       .replace(/compacted revision (\d+)/g, (_, r: string) => `compacted revision ${this.rel(Number(r))}`)
       .replace(/(--rev(?:ision)?[= ])(\d+)/g, (_, flag: string, r: string) => `${flag}${r === '0' ? r : this.rel(Number(r))}`);
@@ -134,7 +135,11 @@ export class Normaliser {
 
   /** Normalise a parsed value (etcdctl JSON or a plain gRPC object), by field name. */
   value(v: unknown, opts: NormaliseOptions = {}, key?: string): unknown {
-    if (Array.isArray(v)) return v.map((x) => this.value(x, opts, key));
+    if (Array.isArray(v)) {
+      const items = v.map((x) => this.value(x, opts, key));
+      // A lease's attached keys come from a Go map in etcd: their order means nothing.
+      return key === 'keys' && items.every((x) => typeof x === 'string') ? items.sort() : items;
+    }
     if (v !== null && typeof v === 'object') {
       const out: Record<string, unknown> = {};
       for (const [k, x] of Object.entries(v)) out[k] = this.value(x, opts, k);
