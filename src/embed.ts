@@ -19,7 +19,11 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-export type StartOptions = Partial<ServerConfig> & { logger?: Logger | 'silent' };
+export type StartOptions = Partial<ServerConfig> & {
+  logger?: Logger | 'silent';
+  /** Called if the member hits an unrecoverable error (a failed fsync) and stops serving writes. */
+  onFatal?: (err: Error) => void;
+};
 
 /** How long a member waits to become leader of its single-member cluster before giving up. */
 const LEADER_WAIT_MS = 30_000;
@@ -39,18 +43,22 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
     initialCluster,
     initialClusterState: cfg.initialClusterState,
     initialClusterToken: cfg.initialClusterToken,
-    advertiseClientUrls: cfg.advertiseClientUrls.map(urlString),
     snapshotCount: cfg.snapshotCount,
     heartbeatMs: cfg.heartbeatInterval,
     electionMs: cfg.electionTimeout,
-    maxTxnOps: cfg.maxTxnOps,
     maxSnapshots: cfg.maxSnapshots,
     maxWals: cfg.maxWals,
     logger,
+    onFatal: (err) => {
+      logger.fatal({ error: err.message }, 'the raft loop failed; stopping the member');
+      options.onFatal?.(err);
+    },
   });
   const server = new EtcdServer(state, {
     name: cfg.name,
     maxRequestBytes: cfg.maxRequestBytes,
+    maxTxnOps: cfg.maxTxnOps,
+    heartbeatMs: cfg.heartbeatInterval,
     quotaBackendBytes: cfg.quotaBackendBytes > 0 ? cfg.quotaBackendBytes : DEFAULT_QUOTA_BYTES,
     electionMs: cfg.electionTimeout,
     logger,
@@ -98,5 +106,5 @@ function urlString(u: URL | string): string {
 }
 
 function stripUndefined<T extends object>(o: T): Partial<T> {
-  return Object.fromEntries(Object.entries(o).filter(([k, v]) => v !== undefined && k !== 'logger')) as Partial<T>;
+  return Object.fromEntries(Object.entries(o).filter(([k, v]) => v !== undefined && k !== 'logger' && k !== 'onFatal')) as Partial<T>;
 }

@@ -252,6 +252,12 @@ export class Backend implements BatchTx {
     }
   }
 
+  /** A consistent copy of the whole file at `path` (LMDB's hot backup); writes may go on. */
+  async copyTo(path: string): Promise<void> {
+    if (this.closed) throw new BackendError('backend: closed');
+    await this.env.backup(path, false);
+  }
+
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;

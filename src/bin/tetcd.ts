@@ -28,7 +28,7 @@ async function main(): Promise<number> {
   for (const w of cfg.warnings ?? []) logger.warn({}, w);
   let running: Awaited<ReturnType<typeof startServer>>;
   try {
-    running = await startServer({ ...cfg, logger });
+    running = await startServer({ ...cfg, logger, onFatal: () => process.exit(1) });
   } catch (err) {
     logger.fatal({ error: (err as Error).message }, 'failed to start etcd server');
     return 1;

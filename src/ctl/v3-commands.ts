@@ -2,7 +2,8 @@
 // etcdctl 3.4's simple printer; errors go to stderr as `Error: <message>` with etcdctl's exit codes.
 import type { Command } from 'commander';
 import { V3Client } from '../client/v3.js';
-import { RangeRequest_SortOrder, RangeRequest_SortTarget, type KeyValue } from '../proto/etcdserver/etcdserverpb/rpc.js';
+import { RangeRequest_SortOrder, RangeRequest_SortTarget } from '../proto/etcdserver/etcdserverpb/rpc.js';
+import type { KeyValue } from '../proto/mvcc/mvccpb/kv.js';
 import { TETCD_VERSION } from '../config/version.js';
 import { prefixRangeEnd } from './keys.js';
 
@@ -109,8 +110,8 @@ export function registerV3Commands(program: Command, globals: () => GlobalOption
     .option('--consistency <c>', 'Linearizable(l) or Serializable(s)', 'l')
     .action(async (key: string, rangeEnd: string | undefined, o: Record<string, string | boolean>) => {
       if (o.prefix && o.fromKey) throw new CtlError('`--prefix` and `--from-key` cannot be set at the same time, choose one.', ExitCode.badArgs);
-      let end = rangeEnd === undefined ? Buffer.alloc(0) : Buffer.from(rangeEnd);
-      let k = Buffer.from(key);
+      let end: Buffer = rangeEnd === undefined ? Buffer.alloc(0) : Buffer.from(rangeEnd);
+      let k: Buffer = Buffer.from(key);
       if (o.prefix) {
         if (rangeEnd !== undefined) throw new CtlError('too many arguments, only accept one argument when `--prefix` is set.', ExitCode.badArgs);
         end = prefixRangeEnd(k);
@@ -161,8 +162,8 @@ export function registerV3Commands(program: Command, globals: () => GlobalOption
     .option('--from-key', 'delete keys that are greater than or equal to the given key using byte compare', false)
     .action(async (key: string, rangeEnd: string | undefined, o: { prefix: boolean; prevKv: boolean; fromKey: boolean }) => {
       if (o.prefix && o.fromKey) throw new CtlError('`--prefix` and `--from-key` cannot be set at the same time, choose one.', ExitCode.badArgs);
-      let k = Buffer.from(key);
-      let end = rangeEnd === undefined ? Buffer.alloc(0) : Buffer.from(rangeEnd);
+      let k: Buffer = Buffer.from(key);
+      let end: Buffer = rangeEnd === undefined ? Buffer.alloc(0) : Buffer.from(rangeEnd);
       if (o.prefix) {
         end = prefixRangeEnd(k);
         if (k.length === 0) k = Buffer.from([0]);

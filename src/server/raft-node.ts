@@ -3,7 +3,7 @@
 // Batching falls out of the loop: proposals made while a WAL fsync is in flight accumulate in
 // raft's unstable log and are persisted together by the next iteration, one fsync for all.
 import { EventEmitter } from 'node:events';
-import { RawNode, type MemoryStorage, type Entry, type HardState, type Ready, type Message } from '../raft/index.js';
+import { RawNode, encodeEntry, type MemoryStorage, type Entry, type HardState, type Ready, type Message } from '../raft/index.js';
 import type { WAL } from '../wal/index.js';
 import type { Logger } from './logger.js';
 
@@ -16,8 +16,8 @@ export interface RaftNodeOptions {
   heartbeatMs: number;
   electionMs: number;
   logger: Logger;
-  /** Applies committed entries; runs synchronously between persist and advance. */
-  apply(entries: Entry[]): void;
+  /** Applies committed entries; awaited between persist and advance. */
+  apply(entries: Entry[]): Promise<void>;
   /** Sends messages to peers (none in a single-member cluster). */
   send(messages: Message[]): void;
   /** Delivers confirmed ReadIndex states. */
@@ -84,7 +84,8 @@ export class RaftNode extends EventEmitter {
 
   /** Resolves once the loop has nothing left to do (used by tests and shutdown). */
   whenIdle(): Promise<void> {
-    if (!this.running && !this.node.hasReady()) return Promise.resolve();
+    if (this.stopped || (!this.running && !this.node.hasReady())) return Promise.resolve();
+    this.kick();
     return new Promise((resolve) => this.idle.push(resolve));
   }
 
@@ -116,12 +117,16 @@ export class RaftNode extends EventEmitter {
     if (hs) this.term = hs.term;
     if (rd.softState) this.opts.onLeaderChange(this.lead, this.term);
     // Persist first: an entry is acknowledged (applied and answered) only once it is on disk.
+    if (rd.snapshot) {
+      throw new Error('raft: installing a snapshot from a leader needs the peer transport, which this build does not have');
+    }
     if (rd.entries.length > 0 || hs) {
-      await this.opts.wal.save(hs, rd.entries, rd.mustSync);
+      const walEntries = rd.entries.map((e) => ({ index: e.index, term: e.term, encoded: encodeEntry(e) }));
+      await this.opts.wal.save(hs, walEntries, rd.mustSync);
     }
     if (rd.entries.length > 0) this.opts.storage.append(rd.entries);
     if (rd.messages.length > 0) this.opts.send(rd.messages);
-    if (rd.committedEntries.length > 0) this.opts.apply(rd.committedEntries);
+    if (rd.committedEntries.length > 0) await this.opts.apply(rd.committedEntries);
     if (rd.readStates.length > 0) this.opts.readStates(rd.readStates);
   }
 

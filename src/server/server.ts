@@ -27,10 +27,9 @@ import type {
   RangeResponse,
   ResponseHeader,
   StatusResponse,
-  TxnRequest,
   TxnResponse,
 } from '../proto/etcdserver/etcdserverpb/rpc.js';
-import { AlarmRequest_AlarmAction, AlarmType } from '../proto/etcdserver/etcdserverpb/rpc.js';
+import { AlarmRequest_AlarmAction, AlarmType, TxnRequest } from '../proto/etcdserver/etcdserverpb/rpc.js';
 import { InternalRaftRequest } from '../proto/etcdserver/etcdserverpb/raft_internal.js';
 import { ETCD_API_VERSION } from '../config/version.js';
 import type { MemberServer, WatchHandle, WatchSink, WatchSpec } from './types.js';
@@ -40,6 +39,9 @@ import { ReadIndexBatcher } from './read-index.js';
 import type { Member } from './membership.js';
 import type { Logger } from './logger.js';
 import type { MemberState } from './member-state.js';
+import type { ApplyResult } from './applier.js';
+import { checkDeleteRequest, checkPutRequest, checkRangeRequest, validateTxn } from './apply/validate.js';
+import { isTxnReadonly } from './apply/kv.js';
 
 /** etcd's grpc overhead allowance is on the transport; this is the proposal size limit. */
 const DEFAULT_REQUEST_TIMEOUT_MS = 5000;
@@ -48,11 +50,11 @@ const MAX_GAP_BETWEEN_APPLY_AND_COMMIT = 5000;
 /** How often the leader looks for expired leases (etcd: revokeExpiredLeases every 500 ms). */
 const LEASE_EXPIRY_CHECK_MS = 500;
 
-export type ApplyResult = { response: unknown } | { error: Error };
-
 export interface ServerOptions {
   name: string;
   maxRequestBytes: number;
+  maxTxnOps: number;
+  heartbeatMs: number;
   quotaBackendBytes: number;
   electionMs: number;
   logger: Logger;
@@ -83,9 +85,7 @@ export class EtcdServer implements MemberServer {
     );
     state.onApplied = (id, result) => this.wait.resolve(id, result);
     state.onReadStates = (states) => this.reads.confirmed(states);
-    state.onLeaderChange = (lead) => {
-      if (lead === 0n) this.reads.failAll(ServerErrors.leaderChanged());
-    };
+    state.onLeaderChange = (lead) => this.leaderChanged(lead);
     this.leaseTimer = setInterval(() => this.revokeExpiredLeases(), LEASE_EXPIRY_CHECK_MS);
     this.leaseTimer.unref();
   }
@@ -102,15 +102,15 @@ export class EtcdServer implements MemberServer {
   // ---- proposals ----
 
   /** Proposes a request through raft and resolves with what its apply produced. */
-  private async propose<T>(req: Omit<Partial<InternalRaftRequest>, 'header'>): Promise<T> {
+  private async proposeRaw(req: Partial<InternalRaftRequest>): Promise<{ response: unknown; rev: number; physicalDone?: Promise<void> }> {
     if (this.closed) throw ServerErrors.stopped();
     const node = this.state.raft.node;
-    const st = node.status();
-    if (st.commit - this.state.appliedWait.appliedIndex > MAX_GAP_BETWEEN_APPLY_AND_COMMIT) {
+    if (this.state.raft.leader === 0n) throw ServerErrors.noLeader();
+    if (node.status().commit - this.state.appliedWait.appliedIndex > MAX_GAP_BETWEEN_APPLY_AND_COMMIT) {
       throw ServerErrors.tooManyRequests();
     }
     const id = this.state.nextRequestId();
-    const full = { ...req, header: { ID: id, username: '', auth_revision: 0n } } as InternalRaftRequest;
+    const full = InternalRaftRequest.fromPartial({ ...req, header: { ID: id, username: '', auth_revision: 0n } });
     const data = Buffer.from(InternalRaftRequest.encode(full).finish());
     if (data.length > this.opts.maxRequestBytes) throw ServerErrors.requestTooLarge();
     const done = this.wait.register(id);
@@ -124,10 +124,16 @@ export class EtcdServer implements MemberServer {
     try {
       const result = await done;
       if ('error' in result) throw result.error;
-      return result.response as T;
+      return result;
     } finally {
       clearTimeout(timer);
     }
+  }
+
+  /** A proposal whose response gets the usual header, at the revision its apply reported. */
+  private async propose<T extends { header?: ResponseHeader }>(req: Partial<InternalRaftRequest>): Promise<T> {
+    const { response, rev } = await this.proposeRaw(req);
+    return { ...(response as T), header: this.header(rev) };
   }
 
   private async linearizable(): Promise<void> {
@@ -138,36 +144,39 @@ export class EtcdServer implements MemberServer {
   // ---- KV ----
 
   async range(req: RangeRequest): Promise<RangeResponse> {
+    checkRangeRequest(req);
     if (!req.serializable) await this.linearizable();
     const resp = this.state.applyRange(req);
-    resp.header = this.header(Number(resp.header?.revision ?? this.state.kv.rev()));
+    resp.header = this.header();
     return resp;
   }
 
   async put(req: PutRequest): Promise<PutResponse> {
+    checkPutRequest(req);
     this.checkQuota(req.key.length + req.value.length);
     return this.propose<PutResponse>({ put: req });
   }
 
   async deleteRange(req: DeleteRangeRequest): Promise<DeleteRangeResponse> {
+    checkDeleteRequest(req);
     return this.propose<DeleteRangeResponse>({ delete_range: req });
   }
 
   async txn(req: TxnRequest): Promise<TxnResponse> {
-    if (this.state.isReadOnlyTxn(req)) {
+    validateTxn(req, this.opts.maxTxnOps);
+    if (isTxnReadonly(req)) {
       await this.linearizable();
-      const resp = this.state.applyReadOnlyTxn(req);
-      resp.header = this.header();
-      return resp;
+      const { resp, rev } = this.state.applyReadOnlyTxn(req);
+      return { ...resp, header: this.header(rev) };
     }
-    this.checkQuota(this.state.txnSize(req));
+    this.checkQuota(TxnRequest.encode(req).finish().length);
     return this.propose<TxnResponse>({ txn: req });
   }
 
   async compact(req: CompactionRequest): Promise<CompactionResponse> {
-    const resp = await this.propose<CompactionResponse & { physicalDone?: Promise<void> }>({ compaction: req });
-    if (req.physical && resp.physicalDone) await resp.physicalDone;
-    return { header: resp.header };
+    const { rev, physicalDone } = await this.proposeRaw({ compaction: req });
+    if (req.physical && physicalDone) await physicalDone;
+    return { header: this.header(rev) };
   }
 
   watch(spec: WatchSpec, sink: WatchSink): WatchHandle {
@@ -194,7 +203,6 @@ export class EtcdServer implements MemberServer {
 
   async leaseRenew(id: bigint): Promise<number> {
     if (this.closed) throw ServerErrors.stopped();
-    if (!this.isLeader()) throw ServerErrors.notLeader();
     // A renew must not race with a revoke of the same lease still waiting to be applied.
     await this.linearizable();
     return this.state.lessor.renew(id);
@@ -215,6 +223,19 @@ export class EtcdServer implements MemberServer {
   async leaseLeases(): Promise<LeaseLeasesResponse> {
     await this.linearizable();
     return { header: this.header(), leases: this.state.lessor.leases().map((l) => ({ ID: l.id })) };
+  }
+
+  /**
+   * Leadership moved: the lessor decides expiry only on the leader (etcd's Promote with one
+   * election timeout of grace, Demote on loss), and reads waiting for the old leader fail.
+   */
+  private leaderChanged(lead: bigint): void {
+    if (lead === this.memberId) {
+      this.state.lessor.promote(this.opts.electionMs);
+    } else {
+      this.state.lessor.demote();
+      if (lead === 0n) this.reads.failAll(ServerErrors.leaderChanged());
+    }
   }
 
   private revokeExpiredLeases(): void {
@@ -342,7 +363,7 @@ export class EtcdServer implements MemberServer {
       { 'local-member-id': this.memberId.toString(16), 'local-member-attributes': `{Name:${name} ClientURLs:[${clientURLs.join(' ')}]}`, 'cluster-id': this.clusterId.toString(16) },
       'published local member to cluster through raft',
     );
-    if (!this.state.clusterVersion) {
+    if (!this.state.cluster.clusterVersion) {
       this.opts.logger.info({ 'cluster-version': clusterVersion }, 'setting up initial cluster version');
       await this.propose({ v2: { Method: 'PUT', Path: '/0/version', Val: clusterVersion } });
     }

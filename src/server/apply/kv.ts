@@ -202,7 +202,7 @@ function compareToPath(rv: TxnRead, rt: TxnRequest): boolean[] {
   return path;
 }
 
-function isTxnReadonly(rt: TxnRequest): boolean {
+export function isTxnReadonly(rt: TxnRequest): boolean {
   for (const op of [...rt.success, ...rt.failure]) {
     const r = op.request;
     if (r?.$case === 'request_put' || r?.$case === 'request_delete_range') return false;
