@@ -32,6 +32,8 @@ export interface ConnectionRouter {
 const MAX_CONCURRENT_STREAMS = 2 ** 31 - 1;
 /** etcd's maxSendBytes (math.MaxInt32). */
 const MAX_SEND_BYTES = 2 ** 31 - 1;
+/** Messages up to this size are read whole before being refused with etcd's size error. */
+const HARD_MAX_RECV_BYTES = 64 * 1024 * 1024;
 /** How long close() lets in-flight gRPC calls finish before cutting them. */
 const CLOSE_GRACE_MS = 1000;
 
@@ -44,12 +46,13 @@ export function createConnectionRouter(server: MemberServer, opts: ApiOptions): 
   });
   const maxRecv = opts.maxRequestBytes + GRPC_OVERHEAD_BYTES;
   const grpc = new GrpcServer({
-    'grpc.max_receive_message_length': maxRecv,
+    // bind.ts refuses anything over maxRecv with grpc-go's text; this is only the hard bound.
+    'grpc.max_receive_message_length': Math.max(4 * maxRecv, HARD_MAX_RECV_BYTES),
     'grpc.max_send_message_length': MAX_SEND_BYTES,
     'grpc.max_concurrent_streams': MAX_CONCURRENT_STREAMS,
   });
   for (const s of services) {
-    const b = bindService(s, metrics, opts.logger);
+    const b = bindService(s, metrics, opts.logger, maxRecv);
     grpc.addService(b.definition, b.implementation);
   }
   const injector: ConnectionInjector = grpc.createConnectionInjector(ServerCredentials.createInsecure());

@@ -135,6 +135,7 @@ interface Parts {
 
 function assemble(cfg: BootstrapConfig, p: Parts): MemberState {
   const backend = p.backend;
+  ensureAuthRevision(backend);
   const kv = KVStore.open(backend);
   const watchable = new WatchableStore(kv);
   const lessor = new Lessor({
@@ -199,4 +200,16 @@ function assemble(cfg: BootstrapConfig, p: Parts): MemberState {
     onFatal: (err) => cfg.onFatal(err),
   });
   return state;
+}
+
+/**
+ * etcd's auth store writes auth/authRevision = 1 when it first opens a backend; a snapshot of a
+ * fresh member holds that key, so ours does too.
+ */
+function ensureAuthRevision(backend: Backend): void {
+  const key = Buffer.from('authRevision');
+  if (backend.get('auth', key)) return;
+  const rev = Buffer.alloc(8);
+  rev.writeBigUInt64BE(1n);
+  backend.write((tx) => tx.put('auth', key, rev));
 }

@@ -42,6 +42,7 @@ import type { MemberState } from './member-state.js';
 import type { ApplyResult } from './applier.js';
 import { checkDeleteRequest, checkPutRequest, checkRangeRequest, validateTxn } from './apply/validate.js';
 import { isTxnReadonly } from './apply/kv.js';
+import { toEtcdError } from './apply/errors.js';
 
 /** etcd's grpc overhead allowance is on the transport; this is the proposal size limit. */
 const DEFAULT_REQUEST_TIMEOUT_MS = 5000;
@@ -273,7 +274,12 @@ export class EtcdServer implements MemberServer {
   }
 
   async hashKV(revision: number): Promise<HashKVResponse> {
-    const h = this.state.kv.hashKV(revision);
+    let h;
+    try {
+      h = this.state.kv.hashKV(revision);
+    } catch (err) {
+      toEtcdError(err);
+    }
     return { header: this.header(h.rev), hash: h.hash, compact_revision: BigInt(h.compactRevision) };
   }
 
@@ -284,9 +290,11 @@ export class EtcdServer implements MemberServer {
 
   async alarm(req: AlarmRequest): Promise<AlarmResponse> {
     if (req.action === AlarmRequest_AlarmAction.GET) {
-      return { header: this.header(), alarms: this.filterAlarms(req) };
+      return { header: undefined, alarms: this.filterAlarms(req) };
     }
-    return this.propose<AlarmResponse>({ alarm: req });
+    // etcd answers alarms without a header
+    const { response } = await this.proposeRaw({ alarm: req });
+    return { ...(response as AlarmResponse), header: undefined };
   }
 
   private filterAlarms(req: AlarmRequest): AlarmMember[] {
@@ -324,7 +332,8 @@ export class EtcdServer implements MemberServer {
       clientURLs: m.clientURLs,
       isLearner: m.isLearner,
     }));
-    return { header: this.header(), members };
+    // etcd's cluster server header carries no revision
+    return { header: { ...this.header(), revision: 0n }, members };
   }
 
   async health(): Promise<{ health: boolean; reason?: string }> {

@@ -1,7 +1,7 @@
 // `tetcd --version` keeps the shape of `etcd --version` and adds tetcd's own version.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { CLUSTER_VERSION, ETCD_API_VERSION, TETCD_VERSION, formatVersion } from '../../src/config/version.js';
 import { etcdMissing, runEtcd } from './etcd-reference.js';
 
@@ -20,10 +20,22 @@ test('the first four lines have the labels of `etcd --version`, then tetcd\'s ve
 });
 
 test('TETCD_VERSION is the package.json version; the cluster version is 3.4.0', () => {
-  const pkg = JSON.parse(readFileSync(new URL('../../../../package.json', import.meta.url), 'utf8')) as { version: string };
+  const pkg = JSON.parse(readFileSync(findPackageJson(), 'utf8')) as { version: string };
   assert.equal(TETCD_VERSION, pkg.version);
   assert.equal(CLUSTER_VERSION, '3.4.0');
 });
+
+/** The repository's package.json, wherever the compiled test runs from (dist/ or build/<area>/). */
+function findPackageJson(): URL {
+  for (let up = '../'; up.length < 40; up += '../') {
+    const u = new URL(`${up}package.json`, import.meta.url);
+    if (existsSync(u)) {
+      const pkg = JSON.parse(readFileSync(u, 'utf8')) as { name?: string };
+      if (pkg.name === 'tetcd') return u;
+    }
+  }
+  throw new Error('package.json of tetcd not found above ' + import.meta.url);
+}
 
 function label(line: string): string {
   return line.slice(0, line.indexOf(':'));

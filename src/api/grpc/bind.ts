@@ -10,7 +10,7 @@ import {
   type UntypedServiceImplementation,
   type sendUnaryData,
 } from '@grpc/grpc-js';
-import { toRpcStatus } from '../errors.js';
+import { RpcStatusError, toRpcStatus } from '../errors.js';
 import type { AnyMethod, BidiSession, CallContext, Service, StreamOut } from '../method.js';
 import type { Metrics } from '../metrics.js';
 import type { ApiLogger } from '../options.js';
@@ -45,11 +45,27 @@ export interface BoundService {
 
 type GrpcMethodDefinition = GrpcServiceDefinition[string];
 
-export function bindService(svc: Service, metrics: Metrics, logger: ApiLogger): BoundService {
+/**
+ * A request over --max-request-bytes + the gRPC overhead. grpc-js is given a higher hard limit
+ * so that such a request reaches us and is refused with grpc-go's exact status text, which
+ * clients and scripts match on (grpc-js words it differently).
+ */
+class TooLarge {
+  constructor(
+    readonly size: number,
+    readonly limit: number,
+  ) {}
+
+  error(): RpcStatusError {
+    return new RpcStatusError(status.RESOURCE_EXHAUSTED, `grpc: received message larger than max (${this.size} vs. ${this.limit})`);
+  }
+}
+
+export function bindService(svc: Service, metrics: Metrics, logger: ApiLogger, maxRecvBytes = Infinity): BoundService {
   const definition: Record<string, GrpcMethodDefinition> = {};
   const implementation: UntypedServiceImplementation = {};
   for (const [name, def] of Object.entries(svc.definition as unknown as GrpcServiceDefinition)) {
-    definition[name] = countBytes(def, metrics);
+    definition[name] = countBytes(def, metrics, maxRecvBytes);
     const method = svc.methods.get(def.path);
     if (method !== undefined) implementation[name] = bindMethod(method, metrics, logger);
   }
@@ -57,11 +73,12 @@ export function bindService(svc: Service, metrics: Metrics, logger: ApiLogger): 
 }
 
 /** Wraps the (de)serializers so every message's wire size is counted. */
-function countBytes(def: GrpcMethodDefinition, metrics: Metrics): GrpcMethodDefinition {
+function countBytes(def: GrpcMethodDefinition, metrics: Metrics, maxRecvBytes: number): GrpcMethodDefinition {
   return {
     ...def,
     requestDeserialize: (buf: Buffer) => {
       metrics.grpcReceivedBytes.inc(buf.length);
+      if (buf.length > maxRecvBytes) return new TooLarge(buf.length, maxRecvBytes);
       return def.requestDeserialize(buf);
     },
     responseSerialize: (value: unknown) => {
@@ -82,7 +99,8 @@ function bindMethod(method: AnyMethod, metrics: Metrics, logger: ApiLogger): Unt
     case 'unary':
       return (call: ServerUnaryCall<unknown, unknown>, callback: sendUnaryData<unknown>) => {
         started();
-        method.handle(call.request, callContext(call)).then(
+        const handling = call.request instanceof TooLarge ? Promise.reject(call.request.error()) : method.handle(call.request, callContext(call));
+        handling.then(
           (res) => {
             handled(status.OK);
             callback(null, res);
@@ -98,7 +116,8 @@ function bindMethod(method: AnyMethod, metrics: Metrics, logger: ApiLogger): Unt
       return (call: ServerWritableStream<unknown, unknown>) => {
         started();
         const out = streamOut(call, handled, logger, () => {});
-        method.handle(call.request, out, callContext(call)).then(
+        const handling = call.request instanceof TooLarge ? Promise.reject(call.request.error()) : method.handle(call.request, out, callContext(call));
+        handling.then(
           () => out.end(),
           (err) => out.fail(err),
         );
@@ -110,7 +129,7 @@ function bindMethod(method: AnyMethod, metrics: Metrics, logger: ApiLogger): Unt
         const out = streamOut(call, handled, logger, () => session?.close());
         session = method.open(out, callContext(call));
         const s = session;
-        call.on('data', (req: unknown) => s.message(req));
+        call.on('data', (req: unknown) => (req instanceof TooLarge ? out.fail(req.error()) : s.message(req)));
         call.on('end', () => s.halfClose());
         call.on('cancelled', () => s.close());
         call.on('close', () => s.close());
