@@ -8,6 +8,8 @@ import { serveClientUrls } from './api/index.js';
 import { defaultServerConfig, type ServerConfig } from './config/index.js';
 import { ETCD_API_VERSION, CLUSTER_VERSION, TETCD_VERSION } from './config/version.js';
 import { idToHex } from './server/membership.js';
+import { startCompactor } from './server/compactor.js';
+import { CompactionRequest } from './proto/etcdserver/etcdserverpb/rpc.js';
 
 export interface RunningServer {
   readonly name: string;
@@ -71,6 +73,16 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
       maxTxnOps: cfg.maxTxnOps,
       logger,
     });
+    const compactor = startCompactor(
+      cfg.autoCompaction.mode,
+      cfg.autoCompaction.retention,
+      {
+        currentRevision: () => server.currentRevision(),
+        isLeader: () => server.isLeader(),
+        compact: async (revision) => void (await server.compact(CompactionRequest.fromPartial({ revision: BigInt(revision) }))),
+      },
+      logger,
+    );
     logger.info({}, 'ready to serve client requests');
     for (const a of listeners.addresses) {
       logger.info({ address: a }, `serving insecure client requests on ${a}, this is strongly discouraged!`);
@@ -86,6 +98,7 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
         if (closed) return;
         closed = true;
         logger.info({ name: cfg.name, 'local-member-id': idToHex(server.memberId) }, 'closing etcd server');
+        compactor?.stop();
         await listeners.close();
         await server.close();
         logger.info({ name: cfg.name }, 'stopped serving peer traffic');
