@@ -375,7 +375,9 @@ export class EtcdServer implements MemberServer {
     if (!this.state.cluster.clusterVersion) {
       this.opts.logger.info({ 'cluster-version': clusterVersion }, 'setting up initial cluster version');
       await this.propose({ v2: { Method: 'PUT', Path: '/0/version', Val: clusterVersion } });
+      this.opts.logger.info({ 'cluster-id': this.clusterId.toString(16), 'local-member-id': this.memberId.toString(16), 'cluster-version': majorMinor(clusterVersion) }, 'set initial cluster version');
     }
+    this.opts.logger.info({ 'cluster-version': majorMinor(this.state.cluster.clusterVersion) }, 'enabled capabilities for version');
   }
 
   // ---- helpers ----
@@ -401,4 +403,9 @@ export class EtcdServer implements MemberServer {
     await this.state.close();
     this.wait.rejectAll(ServerErrors.stopped());
   }
+}
+
+/** etcd prints cluster versions as major.minor ("3.4"). */
+function majorMinor(v: string): string {
+  return v.split('.').slice(0, 2).join('.');
 }

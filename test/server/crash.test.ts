@@ -4,7 +4,7 @@
 // releases happening during the load (--snapshot-count is small).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { PutRequest, RangeRequest } from '../../src/proto/etcdserver/etcdserverpb/rpc.js';
+import { HashKVRequest, PutRequest, RangeRequest } from '../../src/proto/etcdserver/etcdserverpb/rpc.js';
 import { connect, freePorts, makeTempDir, memberFlags, removeDir, sleep, startServer, tetcdSkipReason, TETCD_BIN, unary } from '../helpers/index.js';
 
 const CRASHES = 3;
@@ -21,6 +21,7 @@ test('kill -9 under load loses no acknowledged write', { skip: tetcdSkipReason()
   t.after(() => removeDir(dir));
   const acked = new Map<string, Ack>();
   let expectedMinRev = 1n;
+  const hashes: Array<{ revision: bigint; hash: number }> = [];
 
   for (let round = 0; round < CRASHES; round++) {
     const [clientPort, peerPort] = await freePorts(2);
@@ -41,6 +42,13 @@ test('kill -9 under load loses no acknowledged write', { skip: tetcdSkipReason()
         assert.equal(kv.mod_revision, ack.revision, `revision of ${key}`);
       }
       assert.ok(all.header!.revision >= expectedMinRev, `revision went back: ${all.header!.revision} < ${expectedMinRev}`);
+      // The history up to each earlier restart hashes the same as it did then.
+      for (const h of hashes) {
+        const now = await unary(c.maintenance, c.maintenance.hashKv, HashKVRequest.fromPartial({ revision: h.revision }));
+        assert.equal(now.hash, h.hash, `HashKV at revision ${h.revision} changed after crash ${round}`);
+      }
+      const hk = await unary(c.maintenance, c.maintenance.hashKv, HashKVRequest.fromPartial({ revision: all.header!.revision }));
+      hashes.push({ revision: all.header!.revision, hash: hk.hash });
 
       // 2. Load, then kill -9 while requests are in flight.
       let stop = false;

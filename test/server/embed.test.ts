@@ -2,7 +2,7 @@
 // closed, and started again from the same data dir with everything it acknowledged.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startServer, type RunningServer } from '../../src/embed.js';
@@ -104,4 +104,41 @@ test('configurations a single member cannot serve are refused with a clear error
   const dir = await mkdtemp(join(tmpdir(), 'tetcd-embed-bad-'));
   t.after(() => rm(dir, { recursive: true, force: true }));
   await assert.rejects(start(join(dir, 'data2'), { initialClusterState: 'existing' }), /initial-cluster-state=existing/);
+});
+
+test('a corrupt WAL record or backend file is refused at start, and left as it was', async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'tetcd-embed-corrupt-'));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  const dataDir = join(dir, 'data');
+  const srv = await start(dataDir);
+  const c = connect(srv.clientUrls[0]!.host);
+  try {
+    for (let i = 0; i < 30; i++) await unary(c.kv, c.kv.put, PutRequest.fromPartial({ key: Buffer.from(`c${i}`), value: Buffer.alloc(200, 'v') }));
+  } finally {
+    c.close();
+    await srv.close();
+  }
+  const walDir = join(dataDir, 'member', 'wal');
+  const walFile = join(walDir, (await readdir(walDir)).find((f) => f.endsWith('.wal'))!);
+  const dbFile = join(dataDir, 'member', 'snap', 'db');
+  const wal = await readFile(walFile);
+  const db = await readFile(dbFile);
+
+  // A flipped byte early in the log: acknowledged entries follow it, so nothing may be cut.
+  const badWal = Buffer.from(wal);
+  badWal[600] = badWal[600]! ^ 0xff;
+  await writeFile(walFile, badWal);
+  await assert.rejects(start(dataDir), /crc|corrupt/i);
+  assert.deepEqual(await readFile(walFile), badWal, 'the WAL is left untouched');
+  await writeFile(walFile, wal);
+
+  const badDb = Buffer.from(db);
+  badDb.fill(0x5a, 0, 4096);
+  await writeFile(dbFile, badDb);
+  await assert.rejects(start(dataDir), /not a tetcd database|not an LMDB|corrupt/i);
+  assert.deepEqual(await readFile(dbFile), badDb, 'the db is left untouched');
+  await writeFile(dbFile, db);
+
+  const ok = await start(dataDir);
+  await ok.close();
 });
