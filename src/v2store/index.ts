@@ -26,3 +26,4 @@ export { formatRfc3339Nano, parseRfc3339, nowNs } from './go-time.js';
 export { cleanPath } from './watcher-hub.js';
 export { parseNodeExtern } from './snapshot.js';
 export { type StoreStats, storeStatsJson } from './stats.js';
+export { encodeV2Request, decodeV2Request } from './request-codec.js';

@@ -38,6 +38,8 @@ export interface V2Member {
    * ns already computed) through raft and resolve with what applying it gave (applyV2Request).
    * Reject with an Error when the proposal fails (timeout, stopped): the client then gets
    * 300 "Raft Internal Error" with the error's message as cause, as from etcd.
+   * PrevExist/Refresh may be undefined (= not given): put the request in the log with
+   * encodeV2Request and read it back with decodeV2Request (v2store) to keep that.
    */
   v2Propose(req: Request): Promise<V2Event | V2Error>;
   /** The member's own v2 store, for serializable GETs, HEAD and watches. */
