@@ -9,7 +9,7 @@ const ROW_H = 34;
 const TOP = 60;
 const BOTTOM = 50;
 /** The log axis spans 10^MIN_EXP .. 10^MAX_EXP. */
-const MIN_EXP = -3;
+const MIN_EXP = -2;
 const MAX_EXP = 1;
 const HEADLINE_COLOUR = '#3366cc';
 const P99_COLOUR = '#ff9933';

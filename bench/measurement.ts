@@ -40,7 +40,7 @@ export function fromPoolRun(run: PoolRun, unit: Measurement['unit'], server?: Se
     errors,
     firstError: run.results.find((r) => r.firstError)?.firstError,
     server,
-    extra: { requests: ops, seconds: run.wallSeconds },
+    extra: { requests: ops, seconds: run.wallSeconds, generatorCpuSeconds: run.results.reduce((n, r) => n + r.cpuSeconds, 0) },
   };
 }
 

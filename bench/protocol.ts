@@ -65,7 +65,12 @@ export interface WorkerResult {
   readonly firstError?: string;
   readonly startUs: number;
   readonly endUs: number;
+  /** CPU the worker process used during the run (user + system), to show the generator's own cost. */
+  readonly cpuSeconds: number;
 }
+
+/** What a load reports; the worker adds its CPU time. */
+export type LoadResult = Omit<WorkerResult, 'cpuSeconds'>;
 
 export type ToWorker = { readonly type: 'prepare'; readonly job: Job } | { readonly type: 'go' } | { readonly type: 'exit' };
 

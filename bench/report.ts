@@ -20,6 +20,8 @@ export interface Aggregate {
   readonly cpuSeconds?: number;
   /** Server CPU per request, in microseconds (load rows only). */
   readonly cpuUsPerOp?: number;
+  /** The load generator's CPU per request, in microseconds (load rows only). */
+  readonly generatorCpuUsPerOp?: number;
   readonly errors: number;
   readonly firstError?: string;
   readonly extra?: Readonly<Record<string, number>>;
@@ -53,6 +55,7 @@ export function aggregate(runs: readonly Measurement[]): Aggregate {
   };
   const requests = m((x) => x.extra?.['requests']);
   const cpuSeconds = m((x) => x.server?.cpuSeconds);
+  const generatorCpu = m((x) => x.extra?.['generatorCpuSeconds']);
   const extraKeys = [...new Set(runs.flatMap((r) => Object.keys(r.extra ?? {})))];
   return {
     value: median(runs.map((r) => r.value)),
@@ -67,6 +70,7 @@ export function aggregate(runs: readonly Measurement[]): Aggregate {
     rssAnonMiB: m((x) => x.server?.rssAnonMiB),
     cpuSeconds,
     cpuUsPerOp: requests && cpuSeconds !== undefined ? (cpuSeconds * 1e6) / requests : undefined,
+    generatorCpuUsPerOp: requests && generatorCpu !== undefined ? (generatorCpu * 1e6) / requests : undefined,
     errors: runs.reduce((n, r) => n + r.errors, 0),
     firstError: runs.find((r) => r.firstError)?.firstError,
     extra: Object.fromEntries(extraKeys.map((k) => [k, m((x) => x.extra?.[k]) ?? Number.NaN])),
@@ -110,12 +114,12 @@ export function toMarkdown(report: Report): string {
   }
   out.push('## Results', '');
   out.push(
-    '| workload | server | result | p50 ms | p90 ms | p99 ms | max ms | server RSS MiB | server CPU s | CPU µs/op | errors | tetcd/etcd |',
-    '|---|---|---|---|---|---|---|---|---|---|---|---|',
+    '| workload | server | result | p50 ms | p90 ms | p99 ms | max ms | server RSS MiB | server CPU s | server CPU µs/op | generator CPU µs/op | errors | tetcd/etcd |',
+    '|---|---|---|---|---|---|---|---|---|---|---|---|---|',
   );
   for (const row of report.rows) {
     if (row.notRun) {
-      out.push(`| ${row.row} | – | ${row.notRun} | | | | | | | | | |`);
+      out.push(`| ${row.row} | – | ${row.notRun} | | | | | | | | | | |`);
       continue;
     }
     for (const [kind, a] of Object.entries(row.servers) as [ServerKind, Aggregate][]) {
@@ -123,7 +127,7 @@ export function toMarkdown(report: Report): string {
       const spread = a.reps.length > 1 ? ` (${a.reps.map((v) => fmt(v)).join(' / ')})` : '';
       out.push(
         `| ${row.row} | ${kind} | ${fmt(a.value)} ${a.unit}${spread} | ${fmt(a.p50Ms)} | ${fmt(a.p90Ms)} | ${fmt(a.p99Ms)} | ${fmt(a.maxMs)} | ` +
-          `${fmt(a.rssMiB)} | ${fmt(a.cpuSeconds)} | ${fmt(a.cpuUsPerOp)} | ${a.errors > 0 ? `${a.errors}: ${escape(a.firstError ?? '')}` : 0} | ${ratio} |`,
+          `${fmt(a.rssMiB)} | ${fmt(a.cpuSeconds)} | ${fmt(a.cpuUsPerOp)} | ${fmt(a.generatorCpuUsPerOp)} | ${a.errors > 0 ? `${a.errors}: ${escape(a.firstError ?? '')}` : 0} | ${ratio} |`,
       );
     }
   }

@@ -34,9 +34,11 @@ process.on('message', (msg: ToWorker) => {
       } else if (msg.type === 'go') {
         const load = current!;
         current = undefined;
+        const cpu0 = process.cpuUsage();
         const result = await load.start();
+        const cpu = process.cpuUsage(cpu0);
         load.close();
-        reply({ type: 'done', result });
+        reply({ type: 'done', result: { ...result, cpuSeconds: (cpu.user + cpu.system) / 1e6 } });
       } else {
         process.exit(0);
       }
