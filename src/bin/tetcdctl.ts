@@ -2,7 +2,8 @@
 import { runCtl } from '../ctl/main.js';
 
 const code = await runCtl(process.argv.slice(2), process.env, {
-  out: (l) => process.stdout.write(l + '\n'),
-  err: (l) => process.stderr.write(l + '\n'),
+  stdout: (s) => process.stdout.write(s),
+  stderr: (s) => process.stderr.write(s),
+  stdin: process.stdin,
 });
 process.exitCode = code;

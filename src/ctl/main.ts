@@ -1,53 +1,35 @@
-// tetcdctl: etcdctl for tetcd (and etcd). ETCDCTL_API picks the command set; flags fall back to
-// ETCDCTL_<FLAG> environment variables as in etcdctl.
-import { Command, CommanderError } from 'commander';
-import { registerV3Commands, CtlError, ExitCode, type GlobalOptions } from './v3-commands.js';
+// tetcdctl: etcdctl 3.4 for tetcd (and etcd). ETCDCTL_API picks the command set (3 by
+// default); the v3 set is a command tree with etcdctl's flags, env, output and exit codes.
 import { TETCD_VERSION } from '../config/version.js';
+import { execute, ExitCode, type CommandSpec, type CtlIO } from './cli/command.js';
+import { GLOBAL_FLAGS, ROOT_USAGE_HIDDEN } from './globals.js';
+import { V3_COMMANDS } from './commands/index.js';
 
-export interface CtlIO {
-  out: (line: string) => void;
-  err: (line: string) => void;
-}
+export type { CtlIO } from './cli/command.js';
 
-function envDefault(env: NodeJS.ProcessEnv, name: string, fallback: string): string {
-  return env[`ETCDCTL_${name.toUpperCase().replace(/-/g, '_')}`] ?? fallback;
-}
+export const ROOT: CommandSpec = {
+  name: 'etcdctl',
+  use: 'etcdctl',
+  short: 'A simple command line client for etcd3.',
+  persistentFlags: GLOBAL_FLAGS,
+  hiddenInRootUsage: ROOT_USAGE_HIDDEN,
+  subcommands: V3_COMMANDS,
+};
 
 /** Runs tetcdctl with the given arguments (without node and script) and returns the exit code. */
 export async function runCtl(argv: string[], env: NodeJS.ProcessEnv, io: CtlIO): Promise<number> {
   const api = env.ETCDCTL_API ?? '3';
   if (api === '2') {
     if (argv.includes('-v') || argv.includes('--version')) {
-      io.out(`etcdctl version: ${TETCD_VERSION}`);
-      io.out('API version: 2');
+      io.stdout(`etcdctl version: ${TETCD_VERSION}\nAPI version: 2\n`);
       return ExitCode.success;
     }
-    io.err('Error: the v2 command set of tetcdctl is not available yet (ETCDCTL_API=2); use ETCDCTL_API=3');
+    io.stderr('Error: the v2 command set of tetcdctl is not available yet (ETCDCTL_API=2); use ETCDCTL_API=3\n');
     return ExitCode.error;
   }
-  if (api !== '3' && api !== '3.4') {
-    io.err(`Error: unsupported API version: ${api}`);
+  if (api !== '3' && api !== '3.4' && api !== '') {
+    io.stderr(`Error: unsupported API version: ${api}\n`);
     return ExitCode.error;
   }
-  const program = new Command('tetcdctl');
-  program
-    .description('A simple command line client for etcd3 (tetcd).')
-    .option('--endpoints <list>', 'gRPC endpoints', envDefault(env, 'endpoints', '127.0.0.1:2379'))
-    .option('--dial-timeout <duration>', 'dial timeout for client connections', envDefault(env, 'dial-timeout', '2s'))
-    .option('--command-timeout <duration>', 'timeout for short running command (excluding dial timeout)', envDefault(env, 'command-timeout', '5s'))
-    .exitOverride()
-    .configureOutput({ writeOut: (s) => io.out(s.replace(/\n$/, '')), writeErr: (s) => io.err(s.replace(/\n$/, '')) });
-  registerV3Commands(program, () => program.opts<GlobalOptions>(), io.out);
-  try {
-    await program.parseAsync(argv, { from: 'user' });
-    return ExitCode.success;
-  } catch (err) {
-    if (err instanceof CommanderError) return err.exitCode === 0 ? ExitCode.success : ExitCode.badArgs;
-    if (err instanceof CtlError) {
-      io.err(`Error: ${err.message}`);
-      return err.exitCode;
-    }
-    io.err(`Error: ${(err as Error).message}`);
-    return ExitCode.error;
-  }
+  return execute(ROOT, argv, io, env);
 }

@@ -1,0 +1,23 @@
+// The v3 command set, in etcdctl's registration order.
+import type { CommandSpec } from '../cli/command.js';
+import { delCommand, getCommand, putCommand } from './kv.js';
+import { leaseCommand } from './lease.js';
+import { alarmCommand, compactionCommand, defragCommand, endpointCommand, moveLeaderCommand } from './maintenance.js';
+import { memberCommand } from './member.js';
+import { txnCommand } from './txn.js';
+import { versionCommand } from './version.js';
+
+export const V3_COMMANDS: readonly CommandSpec[] = [
+  getCommand,
+  putCommand,
+  delCommand,
+  txnCommand,
+  compactionCommand,
+  alarmCommand,
+  defragCommand,
+  endpointCommand,
+  moveLeaderCommand,
+  versionCommand,
+  leaseCommand,
+  memberCommand,
+];
