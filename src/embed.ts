@@ -9,6 +9,7 @@ import { defaultServerConfig, type ServerConfig } from './config/index.js';
 import { ETCD_API_VERSION, CLUSTER_VERSION, TETCD_VERSION } from './config/version.js';
 import { idToHex } from './server/membership.js';
 import { startCompactor } from './server/compactor.js';
+import { V2MemberAdapter } from './server/v2-member.js';
 import { CompactionRequest } from './proto/etcdserver/etcdserverpb/rpc.js';
 
 export interface RunningServer {
@@ -65,6 +66,7 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
     electionMs: cfg.electionTimeout,
     logger,
   });
+  if (cfg.enableV2) server.v2 = new V2MemberAdapter(server, state, cfg.name);
   try {
     state.raft.start();
     await server.becomeReady(LEADER_WAIT_MS, cfg.name, cfg.advertiseClientUrls.map(urlString), CLUSTER_VERSION);

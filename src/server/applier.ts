@@ -3,6 +3,8 @@
 // Deterministic: every member applying the same entry makes the same change. Responses come
 // back without a header; `rev` is the revision the server reports in it.
 import type { InternalRaftRequest } from '../proto/etcdserver/etcdserverpb/raft_internal.js';
+import type { Request as V2Request } from '../proto/etcdserver/etcdserverpb/etcdserver.js';
+import { applyV2Request, type V2Store } from '../v2store/index.js';
 import { AlarmRequest_AlarmAction, type AlarmMember } from '../proto/etcdserver/etcdserverpb/rpc.js';
 import type { KVStore } from '../mvcc/index.js';
 import type { Lessor } from '../lease/index.js';
@@ -20,6 +22,7 @@ export interface ApplierDeps {
   lessor: Lessor;
   alarms: AlarmStore;
   cluster: ClusterStore;
+  v2: V2Store;
 }
 
 export class Applier {
@@ -37,6 +40,23 @@ export class Applier {
   apply(req: InternalRaftRequest, index: number): ApplyResult {
     try {
       return this.dispatch(req, index);
+    } catch (err) {
+      return { error: err as Error };
+    }
+  }
+
+  /**
+   * A v2 request (etcd 3.4 proposes them as a bare etcdserverpb.Request). The v2 store is rebuilt
+   * from the raft snapshot and the log on every start, so these are applied on every replay; the
+   * cluster's own keys under /0 also update the membership kept in the backend.
+   */
+  applyV2(req: V2Request): ApplyResult {
+    try {
+      const result = applyV2Request(this.d.v2, req);
+      if (req.Method === 'PUT' && req.Path?.startsWith('/0/') && !(result instanceof Error)) {
+        this.d.cluster.applyV2(req.Method, req.Path, req.Val ?? '');
+      }
+      return { response: result, rev: this.d.kv.rev() };
     } catch (err) {
       return { error: err as Error };
     }
@@ -88,10 +108,6 @@ export class Applier {
         alarms = m ? [m] : [];
       } else alarms = this.d.alarms.list(a.alarm);
       return { response: { alarms }, rev: kv.rev() };
-    }
-    if (r.v2) {
-      this.d.cluster.applyV2(r.v2.Method ?? '', r.v2.Path ?? '', r.v2.Val ?? '');
-      return { response: {}, rev: kv.rev() };
     }
     return { error: new EtcdServerError('etcdserver: not capable') };
   }

@@ -9,6 +9,7 @@ import { Lessor, LEASE_BUCKET, encodeLeaseKey, encodeLeaseRecord, decodeLeaseRec
 import { MemoryStorage, decodeEntry, decodeSnapshot, type ConfState, type Peer } from '../raft/index.js';
 import { WAL } from '../wal/index.js';
 import { Snapshotter } from '../snap/snapshotter.js';
+import { V2Store } from '../v2store/index.js';
 import { Metadata } from '../proto/etcdserver/etcdserverpb/etcdserver.js';
 import { IdGenerator } from '../util/idutil.js';
 import { AlarmStore } from './alarms.js';
@@ -91,7 +92,7 @@ async function newMember(cfg: BootstrapConfig, backend: Backend, snapDir: string
   const metadata = Buffer.from(Metadata.encode({ NodeID: memberId, ClusterID: clusterId }).finish());
   const wal = await WAL.create(cfg.walDir, metadata);
   const storage = new MemoryStorage();
-  const state = assemble(cfg, { backend, wal, storage, snapDir, memberId, clusterId, confState: { voters: [], learners: [] }, snapshotIndex: 0 });
+  const state = assemble(cfg, { backend, wal, storage, snapDir, memberId, clusterId, confState: { voters: [], learners: [] }, snapshotIndex: 0, v2: newV2Store() });
   // As etcd's raft bootstrap: one committed ConfChange AddNode entry per initial member at
   // term 1, persisted and applied by the first pass of the raft loop.
   const peers: Peer[] = members.map((m) => ({ id: m.id, context: Buffer.from(memberToJson(m)) }));
@@ -119,7 +120,12 @@ async function restartMember(cfg: BootstrapConfig, backend: Backend, snapDir: st
   storage.setHardState(hardState);
   storage.append(entries.map((e) => decodeEntry(e.encoded)));
   const confState = snap ? snap.metadata.confState : { voters: [], learners: [] };
-  return assemble(cfg, { backend, wal, storage, snapDir, memberId, clusterId, confState, snapshotIndex: walSnap.index });
+  const v2 = newV2Store();
+  if (snap && snap.data.length > 0) {
+    v2.recover(snap.data.toString());
+    cfg.logger.info({ 'snapshot-index': walSnap.index }, 'recovered v2 store from snapshot');
+  }
+  return assemble(cfg, { backend, wal, storage, snapDir, memberId, clusterId, confState, snapshotIndex: walSnap.index, v2 });
 }
 
 interface Parts {
@@ -131,6 +137,7 @@ interface Parts {
   clusterId: bigint;
   confState: ConfState;
   snapshotIndex: number;
+  v2: V2Store;
 }
 
 function assemble(cfg: BootstrapConfig, p: Parts): MemberState {
@@ -173,6 +180,7 @@ function assemble(cfg: BootstrapConfig, p: Parts): MemberState {
     lessor,
     alarms,
     cluster: new ClusterStore(backend),
+    v2: p.v2,
     storage: p.storage,
     wal: p.wal,
     snapshotter: new Snapshotter(p.snapDir),
@@ -212,4 +220,9 @@ function ensureAuthRevision(backend: Backend): void {
   const rev = Buffer.alloc(8);
   rev.writeBigUInt64BE(1n);
   backend.write((tx) => tx.put('auth', key, rev));
+}
+
+/** etcd's v2 store: /0 for the cluster's own keys, /1 for the keys clients see under /v2/keys. */
+function newV2Store(): V2Store {
+  return new V2Store({ namespaces: ['/0', '/1'] });
 }

@@ -16,6 +16,9 @@ import type { Snapshotter } from '../snap/snapshotter.js';
 import { writeBolt } from '../snap/bbolt/index.js';
 import { ETCD_BUCKETS } from '../backend/index.js';
 import { InternalRaftRequest } from '../proto/etcdserver/etcdserverpb/raft_internal.js';
+import { decodeV2Request, type V2Store } from '../v2store/index.js';
+import type { Request as V2Request } from '../proto/etcdserver/etcdserverpb/etcdserver.js';
+import { idToHex } from './membership.js';
 import type { RangeRequest, RangeResponse, TxnRequest, TxnResponse } from '../proto/etcdserver/etcdserverpb/rpc.js';
 import { applyRange, applyTxn } from './apply/kv.js';
 import type { RaftNode } from './raft-node.js';
@@ -40,6 +43,7 @@ export interface MemberStateDeps {
   lessor: Lessor;
   alarms: AlarmStore;
   cluster: ClusterStore;
+  v2: V2Store;
   storage: MemoryStorage;
   wal: WAL;
   snapshotter: Snapshotter;
@@ -62,6 +66,7 @@ export class MemberState {
   readonly lessor: Lessor;
   readonly alarms: AlarmStore;
   readonly cluster: ClusterStore;
+  readonly v2: V2Store;
   readonly appliedWait = new AppliedWait();
   raft!: RaftNode;
   onApplied: (id: bigint, result: ApplyResult) => void = () => {};
@@ -82,10 +87,12 @@ export class MemberState {
     this.lessor = deps.lessor;
     this.alarms = deps.alarms;
     this.cluster = deps.cluster;
+    this.v2 = deps.v2;
     this.confState = deps.confState;
     this.snapshotIndex = deps.snapshotIndex;
-    this.applier = new Applier({ kv: deps.kv, lessor: deps.lessor, alarms: deps.alarms, cluster: deps.cluster });
-    this.appliedWait.trigger(Math.max(deps.snapshotIndex, deps.kv.consistentIndex()));
+    this.applier = new Applier({ kv: deps.kv, lessor: deps.lessor, alarms: deps.alarms, cluster: deps.cluster, v2: deps.v2 });
+    // v2 state is rebuilt by replaying the log from the snapshot: reads wait for that replay
+    this.appliedWait.trigger(deps.snapshotIndex);
   }
 
   get members(): Map<bigint, Member> {
@@ -120,11 +127,15 @@ export class MemberState {
     this.backend.write(() => {
       for (const e of entries) {
         if (e.type === EntryType.ConfChange) this.applyConfChange(e, e.index > consistentIndex);
-        else if (e.index <= consistentIndex || e.data.length === 0) continue;
-        else {
+        else if (e.data.length === 0) continue;
+        else if (isInternalRequest(e.data)) {
+          // v3 state lives in the backend: entries it already holds are not applied again
           const req = decodeRequest(e);
-          const result = this.applier.apply(req, e.index);
-          results.push([req.header?.ID ?? req.ID, result]);
+          if (req.v2) results.push([req.v2.ID ?? 0n, this.applier.applyV2(decodeV2Nested(e.data, req))]);
+          else if (e.index > consistentIndex) results.push([req.header?.ID ?? req.ID, this.applier.apply(req, e.index)]);
+        } else {
+          const req = decodeV2Request(e.data);
+          results.push([req.ID ?? 0n, this.applier.applyV2(req)]);
         }
       }
       if (last.index > this.kv.consistentIndex()) this.kv.setConsistentIndex(last.index);
@@ -138,11 +149,22 @@ export class MemberState {
     const cc = decodeConfChange(e.data);
     // raft's configuration is not persisted apart from snapshots: re-apply it on every start
     this.confState = this.raft.node.applyConfChange(cc);
-    if (!isNew) return;
+    const hex = idToHex(cc.nodeId);
     if (cc.type === ConfChangeType.AddNode || cc.type === ConfChangeType.AddLearnerNode || cc.type === ConfChangeType.UpdateNode) {
-      if (cc.context.length > 0) this.cluster.addOrUpdate(memberFromJson(cc.context.toString()));
+      if (cc.context.length === 0) return;
+      const m = memberFromJson(cc.context.toString());
+      // etcd keeps the members in its v2 store too (what `backup` and v2 snapshots carry)
+      const raftAttrs = JSON.stringify({ peerURLs: m.peerURLs, ...(m.isLearner ? { isLearner: true } : {}) });
+      this.v2.set(`/0/members/${hex}/raftAttributes`, false, raftAttrs, { expireTime: 0n });
+      if (isNew) this.cluster.addOrUpdate(m);
     } else if (cc.type === ConfChangeType.RemoveNode) {
-      this.cluster.remove(cc.nodeId);
+      try {
+        this.v2.delete(`/0/members/${hex}`, true, true);
+      } catch {
+        // not there: nothing to remove
+      }
+      this.v2.set(`/0/removed_members/${hex}`, false, '', { expireTime: 0n });
+      if (isNew) this.cluster.remove(cc.nodeId);
     }
   }
 
@@ -183,7 +205,8 @@ export class MemberState {
     this.snapshotIndex = index;
     this.deps.logger.info({ 'local-member-applied-index': index, 'local-member-snapshot-count': this.deps.snapshotCount }, 'triggering snapshot');
     await this.backend.sync();
-    const snap = this.deps.storage.createSnapshot(index, this.confState, Buffer.alloc(0));
+    // as etcd: the raft snapshot carries the v2 store (the v3 state is the backend itself)
+    const snap = this.deps.storage.createSnapshot(index, this.confState, Buffer.from(this.v2.save()));
     await this.deps.snapshotter.save(encodeSnapshot(snap), snap.metadata.term, snap.metadata.index);
     await this.deps.wal.saveSnapshot({ index: snap.metadata.index, term: snap.metadata.term });
     await this.deps.wal.releaseLockTo(index);
@@ -254,6 +277,51 @@ export class MemberState {
     await this.backend.close();
     await this.deps.wal.close();
   }
+}
+
+/**
+ * etcd 3.4 proposes v3 requests as an InternalRaftRequest, always with its header (field 100),
+ * and v2 requests as a bare etcdserverpb.Request, whose fields stop at 17: the header tells them
+ * apart (etcd itself tries one decoding, then the other).
+ */
+function isInternalRequest(data: Buffer): boolean {
+  return fieldBytes(data, 100) !== undefined;
+}
+
+/** The v2 request nested in an InternalRaftRequest (field 2), decoded so that unset PrevExist/Refresh stay unset. */
+function decodeV2Nested(data: Buffer, req: InternalRaftRequest): V2Request {
+  const bytes = fieldBytes(data, 2);
+  return bytes ? decodeV2Request(bytes) : req.v2!;
+}
+
+/** The bytes of length-delimited field `field` at the top level of a protobuf message, if present. */
+function fieldBytes(data: Buffer, field: number): Buffer | undefined {
+  let i = 0;
+  const varint = (): number => {
+    let v = 0;
+    for (let shift = 0; i < data.length && shift < 64; shift += 7) {
+      const b = data[i++]!;
+      v += (b & 0x7f) * 2 ** shift;
+      if (b < 0x80) return v;
+    }
+    return -1;
+  };
+  while (i < data.length) {
+    const tag = varint();
+    if (tag < 0) return undefined;
+    const wire = tag & 7;
+    if (wire === 0) {
+      if (varint() < 0) return undefined;
+    } else if (wire === 1) i += 8;
+    else if (wire === 5) i += 4;
+    else if (wire === 2) {
+      const len = varint();
+      if (len < 0 || i + len > data.length) return undefined;
+      if (Math.floor(tag / 8) === field) return data.subarray(i, i + len);
+      i += len;
+    } else return undefined;
+  }
+  return undefined;
 }
 
 function decodeRequest(e: Entry): InternalRaftRequest {

@@ -31,6 +31,9 @@ import type {
 } from '../proto/etcdserver/etcdserverpb/rpc.js';
 import { AlarmRequest_AlarmAction, AlarmType, TxnRequest } from '../proto/etcdserver/etcdserverpb/rpc.js';
 import { InternalRaftRequest } from '../proto/etcdserver/etcdserverpb/raft_internal.js';
+import { Request, type Request as V2Request } from '../proto/etcdserver/etcdserverpb/etcdserver.js';
+import { encodeV2Request } from '../v2store/index.js';
+import type { V2Member } from '../api/v2/types.js';
 import { ETCD_API_VERSION } from '../config/version.js';
 import type { MemberServer, WatchHandle, WatchSink, WatchSpec } from './types.js';
 import { EtcdServerError, ServerErrors } from './errors.js';
@@ -63,11 +66,14 @@ export interface ServerOptions {
 
 export class EtcdServer implements MemberServer {
   readonly memberId: bigint;
+  /** Set by startServer when --enable-v2 is on. */
+  v2?: V2Member;
   readonly clusterId: bigint;
   private readonly wait = new ProposalWait<ApplyResult>();
   private readonly reads: ReadIndexBatcher;
   private leaseTimer: NodeJS.Timeout | undefined;
   private closed = false;
+  private syncing = false;
 
   constructor(
     private readonly state: MemberState,
@@ -87,7 +93,10 @@ export class EtcdServer implements MemberServer {
     state.onApplied = (id, result) => this.wait.resolve(id, result);
     state.onReadStates = (states) => this.reads.confirmed(states);
     state.onLeaderChange = (lead) => this.leaderChanged(lead);
-    this.leaseTimer = setInterval(() => this.revokeExpiredLeases(), LEASE_EXPIRY_CHECK_MS);
+    this.leaseTimer = setInterval(() => {
+      this.revokeExpiredLeases();
+      this.syncV2();
+    }, LEASE_EXPIRY_CHECK_MS);
     this.leaseTimer.unref();
   }
 
@@ -104,15 +113,28 @@ export class EtcdServer implements MemberServer {
 
   /** Proposes a request through raft and resolves with what its apply produced. */
   private async proposeRaw(req: Partial<InternalRaftRequest>): Promise<{ response: unknown; rev: number; physicalDone?: Promise<void> }> {
+    const id = this.state.nextRequestId();
+    const full = InternalRaftRequest.fromPartial({ ...req, header: { ID: id, username: '', auth_revision: 0n } });
+    return this.proposeBytes(id, Buffer.from(InternalRaftRequest.encode(full).finish()));
+  }
+
+  /**
+   * Proposes a v2 request as etcd 3.4 does, a bare etcdserverpb.Request with the request ID in
+   * it, and resolves with what applying it gave (a V2Event, a V2Error, or null for SYNC).
+   */
+  async proposeV2(req: V2Request): Promise<unknown> {
+    const id = this.state.nextRequestId();
+    const { response } = await this.proposeBytes(id, Buffer.from(encodeV2Request({ ...req, ID: id })));
+    return response;
+  }
+
+  private async proposeBytes(id: bigint, data: Buffer): Promise<{ response: unknown; rev: number; physicalDone?: Promise<void> }> {
     if (this.closed) throw ServerErrors.stopped();
     const node = this.state.raft.node;
     if (this.state.raft.leader === 0n) throw ServerErrors.noLeader();
     if (node.status().commit - this.state.appliedWait.appliedIndex > MAX_GAP_BETWEEN_APPLY_AND_COMMIT) {
       throw ServerErrors.tooManyRequests();
     }
-    const id = this.state.nextRequestId();
-    const full = InternalRaftRequest.fromPartial({ ...req, header: { ID: id, username: '', auth_revision: 0n } });
-    const data = Buffer.from(InternalRaftRequest.encode(full).finish());
     if (data.length > this.opts.maxRequestBytes) throw ServerErrors.requestTooLarge();
     const done = this.wait.register(id);
     try {
@@ -367,17 +389,36 @@ export class EtcdServer implements MemberServer {
       await new Promise((r) => setTimeout(r, 20));
     }
     const attrs = JSON.stringify({ name, clientURLs });
-    await this.propose({ v2: { Method: 'PUT', Path: `/0/members/${this.memberId.toString(16)}/attributes`, Val: attrs } });
+    await this.publishV2('PUT', `/0/members/${this.memberId.toString(16)}/attributes`, attrs);
     this.opts.logger.info(
       { 'local-member-id': this.memberId.toString(16), 'local-member-attributes': `{Name:${name} ClientURLs:[${clientURLs.join(' ')}]}`, 'cluster-id': this.clusterId.toString(16) },
       'published local member to cluster through raft',
     );
     if (!this.state.cluster.clusterVersion) {
       this.opts.logger.info({ 'cluster-version': clusterVersion }, 'setting up initial cluster version');
-      await this.propose({ v2: { Method: 'PUT', Path: '/0/version', Val: clusterVersion } });
+      await this.publishV2('PUT', '/0/version', clusterVersion);
       this.opts.logger.info({ 'cluster-id': this.clusterId.toString(16), 'local-member-id': this.memberId.toString(16), 'cluster-version': majorMinor(clusterVersion) }, 'set initial cluster version');
     }
     this.opts.logger.info({ 'cluster-version': majorMinor(this.state.cluster.clusterVersion) }, 'enabled capabilities for version');
+  }
+
+  /** A v2 write of the cluster's own keys; a V2Error from applying it is an error here. */
+  private async publishV2(method: string, path: string, value: string): Promise<void> {
+    const result = await this.proposeV2({ ...Request.fromPartial({ Method: method, Path: path, Val: value }), PrevExist: undefined, Refresh: undefined });
+    if (result instanceof Error) throw result;
+  }
+
+  /**
+   * etcd's v2 TTL expiry: the leader proposes SYNC with its clock every 500 ms while the v2
+   * store holds keys with a TTL, so every member expires the same keys at the same index.
+   */
+  private syncV2(): void {
+    if (this.closed || !this.isLeader() || !this.state.v2.hasTtlKeys() || this.syncing) return;
+    this.syncing = true;
+    const now = BigInt(Date.now()) * 1_000_000n;
+    this.proposeV2({ ...Request.fromPartial({ Method: 'SYNC', Time: now }), PrevExist: undefined, Refresh: undefined })
+      .catch((err: Error) => this.opts.logger.debug({ error: err.message }, 'v2 sync failed'))
+      .finally(() => (this.syncing = false));
   }
 
   // ---- helpers ----

@@ -31,6 +31,7 @@ import type {
   TxnResponse,
 } from '../proto/etcdserver/etcdserverpb/rpc.js';
 import type { Event } from '../proto/mvcc/mvccpb/kv.js';
+import type { V2Member } from '../api/v2/types.js';
 
 /** What a watch asks for; revisions are numbers (below 2^53). */
 export interface WatchSpec {
@@ -57,6 +58,8 @@ export interface WatchHandle {
 
 export interface MemberServer {
   readonly memberId: bigint;
+  /** The v2 API of this member; undefined unless --enable-v2 (etcd 3.4's default: off). */
+  readonly v2?: V2Member;
   readonly clusterId: bigint;
   header(revision?: number): ResponseHeader;
 

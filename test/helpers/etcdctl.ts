@@ -19,13 +19,15 @@ export interface CtlResult {
 export interface CtlOptions {
   readonly stdin?: string | Buffer;
   readonly timeoutMs?: number;
+  /** ETCDCTL_API; default '3'. With '2' the endpoint is given as an http:// URL. */
+  readonly api?: '2' | '3';
 }
 
 /** etcdctl's environment: v3 API, and no ETCDCTL_* settings leaking in from the caller. */
-function ctlEnv(): NodeJS.ProcessEnv {
+function ctlEnv(api: '2' | '3' = '3'): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
   for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('ETCDCTL_')) env[k] = v;
-  env.ETCDCTL_API = '3';
+  env.ETCDCTL_API = api;
   return env;
 }
 
@@ -43,8 +45,9 @@ export interface BackgroundCtl {
 
 /** Start `etcdctl --endpoints=endpoint ...args` without waiting for it; it is killed after timeoutMs at the latest. */
 export function startCtl(endpoint: string, args: readonly string[], opts: CtlOptions = {}): BackgroundCtl {
-  const child = spawn(ETCDCTL_BIN, [`--endpoints=${endpoint}`, ...args], {
-    env: ctlEnv(),
+  const ep = opts.api === '2' && !endpoint.includes('://') ? `http://${endpoint}` : endpoint;
+  const child = spawn(ETCDCTL_BIN, [`--endpoints=${ep}`, ...args], {
+    env: ctlEnv(opts.api),
     stdio: ['pipe', 'pipe', 'pipe'],
   });
   let out = '';

@@ -1,12 +1,13 @@
 // The HTTP/1.1 side of a client listener: etcd's /version, /health and /metrics, the /v3 JSON
-// gateway (and its /v3beta alias), and Go's mux answers for everything else. /v2 (the v2 store)
-// is not served yet: like a 3.4 member started without --enable-v2, it answers 404.
+// gateway (and its /v3beta alias), the v2 API when the member has it (--enable-v2; otherwise
+// 404 as from a 3.4 member without it), and Go's mux answers for everything else.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { CLUSTER_VERSION, ETCD_API_VERSION } from '../../config/version.js';
 import type { MemberServer } from '../../server/types.js';
 import type { Metrics } from '../metrics.js';
 import type { ApiLogger } from '../options.js';
 import { plain, type Gateway } from './gateway.js';
+import { handleV2 } from '../v2/index.js';
 
 /** etcd answers every client HTTP request with these (permissive CORS). */
 const CORS_HEADERS: Record<string, string> = {
@@ -27,6 +28,7 @@ export function createHttpHandler(server: MemberServer, gateway: Gateway, metric
     if (path === '/metrics') return void serveMetrics(metrics, res);
     if (path === '/v3') return redirect(res, '/v3/');
     if (path.startsWith('/v3/')) return gateway.handle(path, req, res);
+    if (server.v2 && handleV2(req, res, server.v2)) return;
     plain(res, 404, '404 page not found');
   };
 }
