@@ -31,6 +31,7 @@ const CODE_NAMES = ['OK', 'Canceled', 'Unknown', 'InvalidArgument', 'DeadlineExc
 
 const DEFAULT_DIAL_TIMEOUT_MS = 2000;
 const DEFAULT_COMMAND_TIMEOUT_MS = 5000;
+const MIN_KEEPALIVE_TIME_MS = 10_000;
 
 /** The services tetcd and etcd serve, by the short names the client uses. */
 export const Services = {
@@ -85,7 +86,8 @@ export class V3Client {
     if (opts.endpoints.length === 0) throw new Error('no endpoints given');
     this.endpoints = opts.endpoints;
     const chOpts: Record<string, number> = { 'grpc.initial_reconnect_backoff_ms': 100, 'grpc.max_reconnect_backoff_ms': 500, 'grpc.max_receive_message_length': -1 };
-    if (opts.keepaliveTimeMs) chOpts['grpc.keepalive_time_ms'] = opts.keepaliveTimeMs;
+    // grpc-go raises a keepalive interval below 10s to 10s; etcd answers faster pings with GOAWAY.
+    if (opts.keepaliveTimeMs) chOpts['grpc.keepalive_time_ms'] = Math.max(opts.keepaliveTimeMs, MIN_KEEPALIVE_TIME_MS);
     if (opts.keepaliveTimeoutMs) chOpts['grpc.keepalive_timeout_ms'] = opts.keepaliveTimeoutMs;
     this.channels = opts.endpoints.map((ep) => {
       const creds = opts.credentials ?? (ep.startsWith('https://') ? credentials.createSsl() : credentials.createInsecure());

@@ -186,7 +186,9 @@ export async function execute(root: CommandSpec, argv: readonly string[], io: Ct
       if (!err.silent) io.stderr(`Error: ${err.message}\n`);
       return err.exitCode;
     }
-    throw err;
+    const e = err as { details?: string; message?: string };
+    io.stderr(`Error: ${e.details ?? e.message ?? String(err)}\n`);
+    return ExitCode.error;
   }
 }
 

@@ -6,6 +6,7 @@ import { alarmCommand, compactionCommand, defragCommand, endpointCommand, moveLe
 import { memberCommand } from './member.js';
 import { txnCommand } from './txn.js';
 import { versionCommand } from './version.js';
+import { watchCommand } from './watch.js';
 
 export const V3_COMMANDS: readonly CommandSpec[] = [
   getCommand,
@@ -17,6 +18,7 @@ export const V3_COMMANDS: readonly CommandSpec[] = [
   defragCommand,
   endpointCommand,
   moveLeaderCommand,
+  watchCommand,
   versionCommand,
   leaseCommand,
   memberCommand,
