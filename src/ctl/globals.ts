@@ -29,9 +29,6 @@ export const GLOBAL_FLAGS: readonly FlagSpec[] = [
   { name: 'discovery-srv-name', kind: 'string', usage: 'service name to query when using DNS discovery' },
 ];
 
-/** Flags etcdctl's root help leaves out of its OPTIONS list (a quirk of its cobra version). */
-export const ROOT_USAGE_HIDDEN = ['insecure-skip-tls-verify', 'insecure-transport', 'keepalive-time', 'keepalive-timeout'];
-
 export function envKey(flag: string): string {
   return `ETCDCTL_${flag.toUpperCase().replace(/-/g, '_')}`;
 }

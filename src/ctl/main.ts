@@ -1,8 +1,8 @@
 // tetcdctl: etcdctl 3.4 for tetcd (and etcd). ETCDCTL_API picks the command set (3 by
 // default); the v3 set is a command tree with etcdctl's flags, env, output and exit codes.
 import { TETCD_VERSION } from '../config/version.js';
-import { execute, ExitCode, type CommandSpec, type CtlIO } from './cli/command.js';
-import { GLOBAL_FLAGS, ROOT_USAGE_HIDDEN } from './globals.js';
+import { execute, ExitCode, HELP_COMMAND, type CommandSpec, type CtlIO } from './cli/command.js';
+import { GLOBAL_FLAGS } from './globals.js';
 import { V3_COMMANDS } from './commands/index.js';
 
 export type { CtlIO } from './cli/command.js';
@@ -12,8 +12,7 @@ export const ROOT: CommandSpec = {
   use: 'etcdctl',
   short: 'A simple command line client for etcd3.',
   persistentFlags: GLOBAL_FLAGS,
-  hiddenInRootUsage: ROOT_USAGE_HIDDEN,
-  subcommands: V3_COMMANDS,
+  subcommands: [...V3_COMMANDS, HELP_COMMAND],
 };
 
 /** Runs tetcdctl with the given arguments (without node and script) and returns the exit code. */

@@ -59,8 +59,6 @@ export interface CommandSpec {
   readonly persistentFlags?: readonly FlagSpec[];
   readonly subcommands?: readonly CommandSpec[];
   readonly run?: (ctx: RunContext) => Promise<void>;
-  /** Hidden from usage listings (etcdctl's root shows a few flags only in subcommands). */
-  readonly hiddenInRootUsage?: readonly string[];
 }
 
 export function helpFlag(name: string): FlagSpec {
@@ -141,7 +139,7 @@ export async function execute(root: CommandSpec, argv: readonly string[], io: Ct
     if (word === undefined) break;
     const child = findChild(cur, word);
     if (!child) {
-      if (cur === root && word !== 'help') {
+      if (cur === root) {
         const msg = `unknown command ${JSON.stringify(word)} for "${root.name}"${suggestions(root, word)}`;
         io.stderr(`Error: ${msg}\nRun '${root.name} --help' for usage.\n`);
         io.stderr(`Error: ${msg}\n`);
@@ -171,9 +169,7 @@ export async function execute(root: CommandSpec, argv: readonly string[], io: Ct
     io.stdout(usageText(path));
     return ExitCode.success;
   }
-  if (cmd === root && parsed.args[0] === 'help') {
-    return help(root, parsed.args.slice(1), io);
-  }
+  if (cmd.name === 'help' && path.length === 2) return help(root, parsed.args, io);
   if (!cmd.run) {
     io.stdout(usageText(path));
     return ExitCode.success;
@@ -192,13 +188,22 @@ export async function execute(root: CommandSpec, argv: readonly string[], io: Ct
   }
 }
 
+/** cobra's `help [command]`, added to the root command. */
+export const HELP_COMMAND: CommandSpec = {
+  name: 'help',
+  use: 'help [command]',
+  short: 'Help about any command',
+  long: 'Help provides help for any command in the application.\nSimply type etcdctl help [path to command] for full details.',
+  run: async () => undefined,
+};
+
 /** `etcdctl help [command...]`: the usage of the named command (root's if unknown). */
 function help(root: CommandSpec, words: string[], io: CtlIO): number {
   const path: CommandSpec[] = [root];
   for (const w of words) {
     const child = findChild(path[path.length - 1]!, w);
     if (!child) {
-      io.stdout(`Unknown help topic ${JSON.stringify(words)}\n`);
+      io.stderr(`Unknown help topic [${words.map((w) => `\`${w}\``).join(' ')}]\n`);
       io.stdout(usageText([root]));
       return ExitCode.success;
     }

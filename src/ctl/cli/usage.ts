@@ -48,8 +48,7 @@ export function usageText(path: readonly CommandSpec[]): string {
   if (hasSub) s += `\nAPI VERSION:\n\t${CTL_API_VERSION}\n`;
   if (hasSub) s += `\n\nCOMMANDS:\n${runnableDescendants(cmd, []).join('')}`;
   if (cmd.long) s += `\nDESCRIPTION:\n${cmd.long.replace(/^[\n\t ]+|[\n\t ]+$/g, '').split('\n').map((l) => `\t${l}\n`).join('')}`;
-  const hidden = new Set(cmd.hiddenInRootUsage ?? []);
-  s += `\nOPTIONS:\n${flagLines(localFlags(cmd).filter((f) => !hidden.has(f.name)))}`;
+  s += `\nOPTIONS:\n${flagLines(localFlags(cmd))}`;
   const inherited = inheritedFlags(path);
   if (inherited.length > 0) s += `\nGLOBAL OPTIONS:\n${flagLines(inherited)}`;
   s += '\n';

@@ -1,9 +1,11 @@
 // The v3 command set, in etcdctl's registration order.
 import type { CommandSpec } from '../cli/command.js';
+import { authCommand, roleCommand, userCommand } from './auth.js';
 import { delCommand, getCommand, putCommand } from './kv.js';
 import { leaseCommand } from './lease.js';
 import { alarmCommand, compactionCommand, defragCommand, endpointCommand, moveLeaderCommand } from './maintenance.js';
 import { memberCommand } from './member.js';
+import { snapshotCommand } from './snapshot.js';
 import { txnCommand } from './txn.js';
 import { versionCommand } from './version.js';
 import { watchCommand } from './watch.js';
@@ -22,4 +24,8 @@ export const V3_COMMANDS: readonly CommandSpec[] = [
   versionCommand,
   leaseCommand,
   memberCommand,
+  snapshotCommand,
+  authCommand,
+  userCommand,
+  roleCommand,
 ];

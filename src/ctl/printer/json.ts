@@ -1,7 +1,6 @@
 // -w json (Go's encoding/json of the responses) and -w protobuf (their wire bytes).
 import * as pb from '../../proto/etcdserver/etcdserverpb/rpc.js';
 import { goJson, type GoJson } from './go-format.js';
-import { CtlError, ExitCode } from '../cli/command.js';
 import * as shape from './json-shapes.js';
 import { Printer, type DBStatus, type EndpointHashKV, type EndpointHealth, type EndpointStatus, type Header, type Output } from './printer.js';
 
@@ -64,9 +63,12 @@ export class ProtobufPrinter extends Printer {
   private p<T>(codec: Encoder<T>, m: T): void {
     this.o.out(codec.encode(m).finish());
   }
-  /** clientv3's lease responses are not protobuf messages: etcdctl refuses them. */
-  private notMessage(type: string): never {
-    throw new CtlError(`marshal unsupported for type ${type}`, ExitCode.badFeature);
+  /**
+   * clientv3's lease responses embed *pb.ResponseHeader, whose Marshal method Go promotes:
+   * etcdctl writes the header alone.
+   */
+  private embeddedHeader(r: Header): void {
+    this.p(pb.ResponseHeader, r.header ?? { cluster_id: 0n, member_id: 0n, revision: 0n, raft_term: 0n });
   }
   override del(r: pb.DeleteRangeResponse): void { this.p(pb.DeleteRangeResponse, r); }
   override get(r: pb.RangeResponse): void { this.p(pb.RangeResponse, r); }
@@ -75,11 +77,11 @@ export class ProtobufPrinter extends Printer {
   override watch(r: pb.WatchResponse): void {
     this.p(pb.WatchResponse, { ...r, watch_id: 0n, cancel_reason: '', fragment: false });
   }
-  override grant(): void { this.notMessage('clientv3.LeaseGrantResponse'); }
-  override keepAlive(): void { this.notMessage('clientv3.LeaseKeepAliveResponse'); }
-  override timeToLive(): void { this.notMessage('*clientv3.LeaseTimeToLiveResponse'); }
-  override leases(): void { this.notMessage('*clientv3.LeaseLeasesResponse'); }
-  override revoke(): void { this.notMessage('clientv3.LeaseRevokeResponse'); }
+  override grant(r: pb.LeaseGrantResponse): void { this.embeddedHeader(r); }
+  override keepAlive(r: pb.LeaseKeepAliveResponse): void { this.embeddedHeader(r); }
+  override timeToLive(r: pb.LeaseTimeToLiveResponse): void { this.embeddedHeader(r); }
+  override leases(r: pb.LeaseLeasesResponse): void { this.embeddedHeader(r); }
+  override revoke(_id: bigint, r: pb.LeaseRevokeResponse): void { this.p(pb.LeaseRevokeResponse, r); }
   override memberAdd(r: pb.MemberAddResponse): void { this.p(pb.MemberAddResponse, r); }
   override memberRemove(_id: bigint, r: pb.MemberRemoveResponse): void { this.p(pb.MemberRemoveResponse, r); }
   override memberUpdate(_id: bigint, r: pb.MemberUpdateResponse): void { this.p(pb.MemberUpdateResponse, r); }
