@@ -41,6 +41,8 @@ export interface BackendOptions {
 /** etcd's DefaultIgnores: the consistent index is excluded from Hash(). */
 const HASH_IGNORES = new Set(['meta/consistent_index']);
 const MAX_DBS = 20;
+/** How stale size() may be, in ms. */
+const SIZE_REFRESH_MS = 100;
 const META_PAGES = 2;
 
 interface TreeStat {
@@ -69,6 +71,8 @@ export class Backend implements BatchTx {
   private writeDepth = 0;
   private defragmenting = false;
   private closed = false;
+  private cachedSize = 0;
+  private sizeReadAt = -Infinity;
 
   private constructor(
     readonly path: string,
@@ -199,9 +203,18 @@ export class Backend implements BatchTx {
     return new Promise((resolve, reject) => env.sync((err) => (err ? reject(err) : resolve())));
   }
 
-  /** The file size in bytes. */
+  /**
+   * The file size in bytes. Read from the file at most every SIZE_REFRESH_MS: it is asked on
+   * every write request (the quota check) and a stat per request costs more than the write's
+   * backend commit. etcd's Size() is likewise refreshed on its batch commits, not per request.
+   */
   size(): number {
-    return statSync(this.path).size;
+    const now = Date.now();
+    if (now - this.sizeReadAt >= SIZE_REFRESH_MS) {
+      this.cachedSize = statSync(this.path).size;
+      this.sizeReadAt = now;
+    }
+    return this.cachedSize;
   }
 
   /**
@@ -246,6 +259,7 @@ export class Backend implements BatchTx {
       await this.env.close();
       renameSync(tmp, this.path);
       this.openEnv();
+      this.sizeReadAt = -Infinity;
     } finally {
       rmSync(tmp, { force: true });
       this.defragmenting = false;

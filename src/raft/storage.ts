@@ -119,7 +119,11 @@ export class MemoryStorage implements Storage {
     if (this.ents.length < offset) {
       throw new RangeError(`missing log entry [last: ${this.lastIndex()}, append at: ${entries[0]!.index}]`);
     }
-    this.ents = [...this.ents.slice(0, offset), ...entries];
+    // The common case appends at the end: in place, O(new entries). Only a conflicting tail
+    // (a follower overwritten by a new leader) truncates first. Nobody holds this array:
+    // entries() hands out slices.
+    if (offset < this.ents.length) this.ents.length = offset;
+    for (const e of entries) this.ents.push(e);
   }
 }
 

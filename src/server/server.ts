@@ -49,6 +49,7 @@ import { toEtcdError } from './apply/errors.js';
 
 /** etcd's grpc overhead allowance is on the transport; this is the proposal size limit. */
 const DEFAULT_REQUEST_TIMEOUT_MS = 5000;
+const EMPTY_INTERNAL_REQUEST: Readonly<InternalRaftRequest> = Object.freeze(InternalRaftRequest.fromPartial({}));
 /** etcd: maxGapBetweenApplyAndCommitIndex — refuse new proposals when apply falls this far behind. */
 const MAX_GAP_BETWEEN_APPLY_AND_COMMIT = 5000;
 /** How often the leader looks for expired leases (etcd: revokeExpiredLeases every 500 ms). */
@@ -114,7 +115,8 @@ export class EtcdServer implements MemberServer {
   /** Proposes a request through raft and resolves with what its apply produced. */
   private async proposeRaw(req: Partial<InternalRaftRequest>): Promise<{ response: unknown; rev: number; physicalDone?: Promise<void> }> {
     const id = this.state.nextRequestId();
-    const full = InternalRaftRequest.fromPartial({ ...req, header: { ID: id, username: '', auth_revision: 0n } });
+    // a shallow merge onto the defaults: fromPartial would deep-copy the request, values included
+    const full: InternalRaftRequest = { ...EMPTY_INTERNAL_REQUEST, ...req, header: { ID: id, username: '', auth_revision: 0n } };
     return this.proposeBytes(id, Buffer.from(InternalRaftRequest.encode(full).finish()));
   }
 
