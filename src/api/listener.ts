@@ -50,6 +50,8 @@ export function createConnectionRouter(server: MemberServer, opts: ApiOptions): 
     'grpc.max_receive_message_length': Math.max(4 * maxRecv, HARD_MAX_RECV_BYTES),
     'grpc.max_send_message_length': MAX_SEND_BYTES,
     'grpc.max_concurrent_streams': MAX_CONCURRENT_STREAMS,
+    // channelz keeps per-call statistics nobody reads here; it is a measurable share of a put
+    'grpc.enable_channelz': 0,
   });
   for (const s of services) {
     const b = bindService(s, metrics, opts.logger, maxRecv);

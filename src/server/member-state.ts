@@ -129,10 +129,12 @@ export class MemberState {
         if (e.type === EntryType.ConfChange) this.applyConfChange(e, e.index > consistentIndex);
         else if (e.data.length === 0) continue;
         else if (isInternalRequest(e.data)) {
-          // v3 state lives in the backend: entries it already holds are not applied again
+          // v3 state lives in the backend: entries it already holds are not applied (nor decoded)
+          // again; a v2 request nested in one (older etcds) is, as the v2 store is rebuilt
+          if (e.index <= consistentIndex && fieldBytes(e.data, 2) === undefined) continue;
           const req = decodeRequest(e);
           if (req.v2) results.push([req.v2.ID ?? 0n, this.applier.applyV2(decodeV2Nested(e.data, req))]);
-          else if (e.index > consistentIndex) results.push([req.header?.ID ?? req.ID, this.applier.apply(req, e.index)]);
+          else results.push([req.header?.ID ?? req.ID, this.applier.apply(req, e.index)]);
         } else {
           const req = decodeV2Request(e.data);
           results.push([req.ID ?? 0n, this.applier.applyV2(req)]);

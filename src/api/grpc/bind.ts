@@ -92,8 +92,18 @@ function countBytes(def: GrpcMethodDefinition, metrics: Metrics, maxRecvBytes: n
 function bindMethod(method: AnyMethod, metrics: Metrics, logger: ApiLogger): UntypedHandleCall {
   const [, svcName = '', methodName = ''] = method.path.split('/');
   const labels = { grpc_type: GRPC_TYPES[method.kind], grpc_service: svcName, grpc_method: methodName };
-  const started = () => metrics.grpcStarted.inc(labels);
-  const handled = (code: status) => metrics.grpcHandled.inc({ ...labels, grpc_code: CODE_NAMES[code] ?? String(code) });
+  // label-bound children, made once: prom-client validates labels on every inc() otherwise
+  const startedChild = metrics.grpcStarted.labels(labels);
+  const handledChildren = new Map<status, { inc(): void }>();
+  const started = () => startedChild.inc();
+  const handled = (code: status) => {
+    let child = handledChildren.get(code);
+    if (child === undefined) {
+      child = metrics.grpcHandled.labels({ ...labels, grpc_code: CODE_NAMES[code] ?? String(code) });
+      handledChildren.set(code, child);
+    }
+    child.inc();
+  };
 
   switch (method.kind) {
     case 'unary':
