@@ -72,5 +72,4 @@ export const RPC_ERRORS = {
   // from their last revision, so no event is lost.
   WatchStreamTooSlow: { code: status.UNAVAILABLE, message: "etcdserver: watch stream closed, the client reads too slowly" },
   // tetcd's own: membership changes of a multi-member cluster are not implemented yet.
-  MembershipNotSupported: { code: status.UNIMPLEMENTED, message: "tetcd: membership changes are not supported yet" },
 } as const satisfies Record<string, RpcError>;

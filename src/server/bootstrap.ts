@@ -26,6 +26,8 @@ export interface BootstrapConfig {
   initialCluster: Map<string, string[]>;
   initialClusterState: 'new' | 'existing';
   initialClusterToken: string;
+  /** --initial-advertise-peer-urls (checked against this member's --initial-cluster entry). */
+  advertisePeerUrls: string[];
   snapshotCount: number;
   heartbeatMs: number;
   electionMs: number;
@@ -62,21 +64,16 @@ export async function bootstrapMember(cfg: BootstrapConfig): Promise<MemberState
 }
 
 async function newMember(cfg: BootstrapConfig, backend: Backend, snapDir: string): Promise<MemberState> {
-  if (cfg.initialClusterState === 'existing') {
-    throw new BootstrapError('joining an existing cluster (--initial-cluster-state=existing) is not supported yet: tetcd runs single-member clusters');
-  }
   const local = cfg.initialCluster.get(cfg.name);
   if (!local) {
-    throw new BootstrapError(
-      `couldn't find local name "${cfg.name}" in the initial cluster configuration`,
-    );
+    throw new BootstrapError(`couldn't find local name "${cfg.name}" in the initial cluster configuration`);
   }
-  if (cfg.initialCluster.size > 1) {
-    throw new BootstrapError('multi-member clusters are not supported yet: --initial-cluster must name only this member');
-  }
+  checkAdvertisedPeerUrls(cfg, local);
+  if (cfg.initialClusterState === 'existing') return joinMember(cfg, backend, snapDir, local);
   const members: Member[] = [];
   for (const [name, urls] of cfg.initialCluster) {
     const id = computeMemberId(urls, cfg.initialClusterToken);
+    if (members.some((m) => m.id === id)) throw new BootstrapError(`member count is unequal: duplicate peer URLs in --initial-cluster (${urls.join(',')})`);
     members.push({ id, name: name === cfg.name ? '' : name, peerURLs: [...urls].sort(), clientURLs: [], isLearner: false });
   }
   const memberId = computeMemberId(local, cfg.initialClusterToken);
@@ -98,6 +95,61 @@ async function newMember(cfg: BootstrapConfig, backend: Backend, snapDir: string
   const peers: Peer[] = members.map((m) => ({ id: m.id, context: Buffer.from(memberToJson(m)) }));
   state.raft.node.bootstrap(peers);
   return state;
+}
+
+/** etcd's check that this member's --initial-advertise-peer-urls are its --initial-cluster entry. */
+function checkAdvertisedPeerUrls(cfg: BootstrapConfig, local: string[]): void {
+  if (cfg.advertisePeerUrls.length === 0) return;
+  const adv = [...cfg.advertisePeerUrls].sort();
+  const want = [...local].sort();
+  if (adv.join(',') !== want.join(',')) {
+    throw new BootstrapError(
+      `--initial-cluster has ${cfg.name}=${want.join(',')} but missing from --initial-advertise-peer-urls=${adv.join(',')} ` +
+        `("${adv.join(',')}"(resolved from "${adv.join(',')}") != "${want.join(',')}"(resolved from "${want.join(',')}"))`,
+    );
+  }
+}
+
+/**
+ * --initial-cluster-state existing: the member was added with `member add`; it learns the
+ * cluster's ID and its own member ID from the running members (their peer /members endpoint),
+ * starts with an empty log and no configuration, and is brought up to date by the leader.
+ */
+async function joinMember(cfg: BootstrapConfig, backend: Backend, snapDir: string, local: string[]): Promise<MemberState> {
+  const peers = [...cfg.initialCluster].filter(([name]) => name !== cfg.name).flatMap(([, urls]) => urls);
+  if (peers.length === 0) throw new BootstrapError('cannot fetch cluster info from peer urls: --initial-cluster names no other member');
+  const remote = await fetchRemoteCluster(peers);
+  if (!remote) throw new BootstrapError(`cannot fetch cluster info from peer urls: could not retrieve cluster information from the given URLs (${peers.join(',')})`);
+  const want = [...local].sort().join(',');
+  const self = remote.members.find((m) => [...m.peerURLs].sort().join(',') === want);
+  if (!self) {
+    throw new BootstrapError(`error validating peerURLs: member with peer URLs ${want} is not in the cluster: add it with 'member add' first`);
+  }
+  cfg.logger.info({ 'local-member-id': idToHex(self.id), 'cluster-id': idToHex(remote.clusterId), 'remote-members': remote.members.length }, 'joining an existing cluster');
+  const metadata = Buffer.from(Metadata.encode({ NodeID: self.id, ClusterID: remote.clusterId }).finish());
+  const wal = await WAL.create(cfg.walDir, metadata);
+  const state = assemble(cfg, { backend, wal, storage: new MemoryStorage(), snapDir, memberId: self.id, clusterId: remote.clusterId, confState: { voters: [], learners: [] }, snapshotIndex: 0, v2: newV2Store() });
+  state.remotePeers = remote.members;
+  return state;
+}
+
+/** GET <peer>/members from each peer URL until one answers (etcd's GetClusterFromRemotePeers). */
+async function fetchRemoteCluster(urls: string[]): Promise<{ clusterId: bigint; members: Member[] } | undefined> {
+  for (const u of urls) {
+    try {
+      const res = await fetch(new URL('/members', u), { signal: AbortSignal.timeout(2000) });
+      if (!res.ok) continue;
+      const clusterId = BigInt('0x' + (res.headers.get('x-etcd-cluster-id') ?? '0'));
+      const list = (await res.json()) as Array<{ id: string; name: string; peerURLs: string[]; clientURLs: string[]; isLearner?: boolean }>;
+      return {
+        clusterId,
+        members: list.map((m) => ({ id: BigInt('0x' + m.id), name: m.name, peerURLs: m.peerURLs ?? [], clientURLs: m.clientURLs ?? [], isLearner: m.isLearner ?? false })),
+      };
+    } catch {
+      // try the next URL
+    }
+  }
+  return undefined;
 }
 
 async function restartMember(cfg: BootstrapConfig, backend: Backend, snapDir: string): Promise<MemberState> {

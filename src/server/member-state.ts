@@ -25,6 +25,7 @@ import type { RaftNode } from './raft-node.js';
 import type { AlarmStore } from './alarms.js';
 import { AppliedWait } from './wait.js';
 import { memberFromJson, type Member } from './membership.js';
+import { EtcdServerError } from './errors.js';
 import type { Logger } from './logger.js';
 import type { WatchHandle, WatchSink, WatchSpec } from './types.js';
 import { Applier, type ApplyResult } from './applier.js';
@@ -69,9 +70,13 @@ export class MemberState {
   readonly v2: V2Store;
   readonly appliedWait = new AppliedWait();
   raft!: RaftNode;
+  /** A joining member: the members the running cluster reported, to reach them before the log arrives. */
+  remotePeers: Member[] = [];
   onApplied: (id: bigint, result: ApplyResult) => void = () => {};
   onReadStates: (states: Array<{ index: number; requestCtx: Buffer }>) => void = () => {};
   onLeaderChange: (lead: bigint) => void = () => {};
+  /** A membership change was applied (peers to add to or remove from the transport). */
+  onMembershipChange: (type: ConfChangeType, id: bigint, member: Member | undefined) => void = () => {};
   private readonly applier: Applier;
   private confState: ConfState;
   private snapshotIndex: number;
@@ -126,7 +131,10 @@ export class MemberState {
     const last = entries[entries.length - 1]!;
     this.backend.write(() => {
       for (const e of entries) {
-        if (e.type === EntryType.ConfChange) this.applyConfChange(e, e.index > consistentIndex);
+        if (e.type === EntryType.ConfChange) {
+          const r = this.applyConfChange(e, e.index > consistentIndex);
+          if (r) results.push(r);
+        }
         else if (e.data.length === 0) continue;
         else if (isInternalRequest(e.data)) {
           // v3 state lives in the backend: entries it already holds are not applied (nor decoded)
@@ -147,18 +155,26 @@ export class MemberState {
     if (last.index - this.snapshotIndex > this.deps.snapshotCount) await this.snapshot(last.index);
   }
 
-  private applyConfChange(e: Entry, isNew: boolean): void {
+  /**
+   * A committed membership change. It is checked first (etcd's ValidateConfigurationChange)
+   * against the membership as the v2 store records it at this point of the log, which is rebuilt
+   * in log order on every start: a change refused once is refused again on replay, so raft's
+   * configuration (never persisted apart from snapshots) comes out the same every time.
+   */
+  private applyConfChange(e: Entry, isNew: boolean): [bigint, ApplyResult] | undefined {
     const cc = decodeConfChange(e.data);
-    // raft's configuration is not persisted apart from snapshots: re-apply it on every start
+    const member = cc.context.length > 0 ? memberFromJson(cc.context.toString()) : undefined;
+    const refused = this.validateConfChange(cc.type, cc.nodeId, member);
+    if (refused) return cc.id === 0n ? undefined : [cc.id, { error: refused }];
     this.confState = this.raft.node.applyConfChange(cc);
     const hex = idToHex(cc.nodeId);
     if (cc.type === ConfChangeType.AddNode || cc.type === ConfChangeType.AddLearnerNode || cc.type === ConfChangeType.UpdateNode) {
-      if (cc.context.length === 0) return;
-      const m = memberFromJson(cc.context.toString());
-      // etcd keeps the members in its v2 store too (what `backup` and v2 snapshots carry)
-      const raftAttrs = JSON.stringify({ peerURLs: m.peerURLs, ...(m.isLearner ? { isLearner: true } : {}) });
-      this.v2.set(`/0/members/${hex}/raftAttributes`, false, raftAttrs, { expireTime: 0n });
-      if (isNew) this.cluster.addOrUpdate(m);
+      if (member) {
+        // etcd keeps the members in its v2 store too (what `backup` and v2 snapshots carry)
+        const raftAttrs = JSON.stringify({ peerURLs: member.peerURLs, ...(member.isLearner ? { isLearner: true } : {}) });
+        this.v2.set(`/0/members/${hex}/raftAttributes`, false, raftAttrs, { expireTime: 0n });
+        if (isNew) this.cluster.addOrUpdate(member);
+      }
     } else if (cc.type === ConfChangeType.RemoveNode) {
       try {
         this.v2.delete(`/0/members/${hex}`, true, true);
@@ -167,6 +183,61 @@ export class MemberState {
       }
       this.v2.set(`/0/removed_members/${hex}`, false, '', { expireTime: 0n });
       if (isNew) this.cluster.remove(cc.nodeId);
+    }
+    if (isNew) this.onMembershipChange(cc.type, cc.nodeId, this.cluster.members.get(cc.nodeId));
+    if (cc.id === 0n) return undefined;
+    return [cc.id, { response: { members: [...this.cluster.members.values()] }, rev: this.kv.rev() }];
+  }
+
+  /** The members and removed IDs as the v2 store has them now (`/0/members`, `/0/removed_members`). */
+  private v2Membership(): { peerURLs: Map<bigint, string[]>; learners: Set<bigint>; removed: Set<bigint> } {
+    const peerURLs = new Map<bigint, string[]>();
+    const learners = new Set<bigint>();
+    const removed = new Set<bigint>();
+    const dir = (path: string) => {
+      try {
+        return this.v2.get(path, true, false).node.nodes ?? [];
+      } catch {
+        return [];
+      }
+    };
+    for (const n of dir('/0/members')) {
+      const id = BigInt('0x' + n.key.split('/').pop()!);
+      const attrs = (n.nodes ?? []).find((c) => c.key.endsWith('/raftAttributes'));
+      const parsed = attrs?.value ? (JSON.parse(attrs.value) as { peerURLs?: string[]; isLearner?: boolean }) : {};
+      peerURLs.set(id, parsed.peerURLs ?? []);
+      if (parsed.isLearner) learners.add(id);
+    }
+    for (const n of dir('/0/removed_members')) removed.add(BigInt('0x' + n.key.split('/').pop()!));
+    return { peerURLs, learners, removed };
+  }
+
+  private validateConfChange(type: ConfChangeType, id: bigint, member: Member | undefined): Error | undefined {
+    const { peerURLs, learners, removed } = this.v2Membership();
+    if (removed.has(id)) return new EtcdServerError('etcdserver: member not found'); // etcd: ErrIDRemoved
+    const urlTaken = (urls: string[]) => {
+      for (const [other, theirs] of peerURLs) if (other !== id && urls.some((u) => theirs.includes(u))) return true;
+      return false;
+    };
+    switch (type) {
+      case ConfChangeType.AddNode:
+      case ConfChangeType.AddLearnerNode:
+        if (peerURLs.has(id)) {
+          // adding a learner's ID as a voter is its promotion
+          if (type === ConfChangeType.AddNode && learners.has(id) && member && !member.isLearner) return undefined;
+          return new EtcdServerError('etcdserver: member ID already exist');
+        }
+        if (member && urlTaken(member.peerURLs)) return new EtcdServerError('etcdserver: Peer URLs already exists');
+        return undefined;
+      case ConfChangeType.RemoveNode:
+        if (!peerURLs.has(id)) return new EtcdServerError('etcdserver: member not found');
+        return undefined;
+      case ConfChangeType.UpdateNode:
+        if (!peerURLs.has(id)) return new EtcdServerError('etcdserver: member not found');
+        if (member && urlTaken(member.peerURLs)) return new EtcdServerError('etcdserver: Peer URLs already exists');
+        return undefined;
+      default:
+        return undefined;
     }
   }
 

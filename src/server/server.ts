@@ -19,7 +19,12 @@ import type {
   LeaseRevokeResponse,
   LeaseTimeToLiveRequest,
   LeaseTimeToLiveResponse,
+  MemberAddResponse,
   MemberListResponse,
+  MemberPromoteResponse,
+  MemberRemoveResponse,
+  MemberUpdateResponse,
+  Member as PbMember,
   MoveLeaderResponse,
   PutRequest,
   PutResponse,
@@ -39,7 +44,8 @@ import type { MemberServer, WatchHandle, WatchSink, WatchSpec } from './types.js
 import { EtcdServerError, ServerErrors } from './errors.js';
 import { ProposalWait, AppliedWait } from './wait.js';
 import { ReadIndexBatcher } from './read-index.js';
-import type { Member } from './membership.js';
+import { computeMemberId, memberToJson, type Member } from './membership.js';
+import { ConfChangeType } from '../raft/index.js';
 import type { Logger } from './logger.js';
 import type { MemberState } from './member-state.js';
 import type { ApplyResult } from './applier.js';
@@ -60,6 +66,8 @@ export interface ServerOptions {
   maxRequestBytes: number;
   maxTxnOps: number;
   heartbeatMs: number;
+  /** --strict-reconfig-check (default true). */
+  strictReconfigCheck: boolean;
   quotaBackendBytes: number;
   electionMs: number;
   logger: Logger;
@@ -360,6 +368,85 @@ export class EtcdServer implements MemberServer {
     return { header: { ...this.header(), revision: 0n }, members };
   }
 
+  // ---- membership (etcd's v3 Cluster service; the v2 /members API uses the same) ----
+
+  private pbMembers(): PbMember[] {
+    return [...this.state.members.values()].map((m) => toPbMember(m));
+  }
+
+  private clusterHeader(): ResponseHeader {
+    return { ...this.header(), revision: 0n };
+  }
+
+  async memberAdd(peerURLs: string[], isLearner: boolean): Promise<MemberAddResponse> {
+    const urls = [...peerURLs].sort();
+    // etcd: membership.NewMember("", urls, "", now) — the ID mixes in the time of the request
+    const id = computeMemberId(urls, '', Math.floor(Date.now() / 1000));
+    const member: Member = { id, name: '', peerURLs: urls, clientURLs: [], isLearner };
+    const members = [...this.state.members.values()];
+    if (isLearner && members.filter((m) => m.isLearner).length >= MAX_LEARNERS) {
+      throw new EtcdServerError('etcdserver: too many learner members in cluster');
+    }
+    if (!isLearner && this.opts.strictReconfigCheck && !readyToAddVoter(members)) {
+      throw new EtcdServerError('etcdserver: re-configuration failed due to not enough started members');
+    }
+    await this.proposeConfChange(isLearner ? ConfChangeType.AddLearnerNode : ConfChangeType.AddNode, id, member);
+    return { header: this.clusterHeader(), member: toPbMember(member), members: this.pbMembers() };
+  }
+
+  async memberRemove(id: bigint): Promise<MemberRemoveResponse> {
+    const members = [...this.state.members.values()];
+    const target = members.find((m) => m.id === id);
+    if (!target) throw ServerErrors.memberNotFound();
+    if (this.opts.strictReconfigCheck && !target.isLearner && !readyToRemoveVoter(members, id)) {
+      throw new EtcdServerError('etcdserver: re-configuration failed due to not enough started members');
+    }
+    await this.proposeConfChange(ConfChangeType.RemoveNode, id, undefined);
+    return { header: this.clusterHeader(), members: this.pbMembers() };
+  }
+
+  async memberUpdate(id: bigint, peerURLs: string[]): Promise<MemberUpdateResponse> {
+    const prev = this.state.members.get(id);
+    if (!prev) throw ServerErrors.memberNotFound();
+    const member: Member = { ...prev, peerURLs: [...peerURLs].sort() };
+    await this.proposeConfChange(ConfChangeType.UpdateNode, id, member);
+    return { header: this.clusterHeader(), members: this.pbMembers() };
+  }
+
+  async memberPromote(id: bigint): Promise<MemberPromoteResponse> {
+    if (!this.isLeader()) throw ServerErrors.notLeader();
+    const prev = this.state.members.get(id);
+    if (!prev) throw ServerErrors.memberNotFound();
+    if (!prev.isLearner) throw new EtcdServerError('etcdserver: can only promote a learner member');
+    // etcd's isLearnerReady: the learner's match index within 90% of the leader's
+    const st = this.state.raft.node.status();
+    const match = st.progress?.get(id)?.match ?? 0;
+    const leaderMatch = st.progress?.get(this.memberId)?.match ?? st.commit;
+    if (match < leaderMatch * 0.9) throw new EtcdServerError('etcdserver: can only promote a learner member which is in sync with leader');
+    await this.proposeConfChange(ConfChangeType.AddNode, id, { ...prev, isLearner: false });
+    return { header: this.clusterHeader(), members: this.pbMembers() };
+  }
+
+  private async proposeConfChange(type: ConfChangeType, nodeId: bigint, member: Member | undefined): Promise<void> {
+    if (this.closed) throw ServerErrors.stopped();
+    if (this.state.raft.leader === 0n) throw ServerErrors.noLeader();
+    const id = this.state.nextRequestId();
+    const done = this.wait.register(id);
+    try {
+      this.state.raft.node.proposeConfChange({ type, nodeId, context: member ? Buffer.from(memberToJson(member)) : Buffer.alloc(0), id });
+    } catch {
+      this.wait.reject(id, ServerErrors.noLeader());
+    }
+    this.state.raft.kick();
+    const timer = setTimeout(() => this.wait.reject(id, ServerErrors.timeout()), DEFAULT_REQUEST_TIMEOUT_MS + 2 * this.opts.electionMs);
+    try {
+      const result = await done;
+      if ('error' in result) throw result.error;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
   async health(): Promise<{ health: boolean; reason?: string }> {
     if (this.state.alarms.list().length > 0) return { health: false, reason: 'ALARM' };
     if (this.state.raft.leader === 0n) return { health: false, reason: 'NO_LEADER' };
@@ -446,6 +533,35 @@ export class EtcdServer implements MemberServer {
     await this.state.close();
     this.wait.rejectAll(ServerErrors.stopped());
   }
+}
+
+/** etcd 3.4's maxLearners. */
+const MAX_LEARNERS = 1;
+
+function toPbMember(m: Member): PbMember {
+  return { ID: m.id, name: m.name, peerURLs: m.peerURLs, clientURLs: m.clientURLs, isLearner: m.isLearner };
+}
+
+/** A member counts as started once it has published its name (etcd's "started" members). */
+function isStarted(m: Member): boolean {
+  return m.name !== '';
+}
+
+/** etcd's IsReadyToAddVotingMember: after the add, the started voters must still be a quorum. */
+function readyToAddVoter(members: Member[]): boolean {
+  const voters = members.filter((m) => !m.isLearner);
+  const started = voters.filter(isStarted).length;
+  if (started === 1 && voters.length === 2) return true; // etcd's special case: a new cluster of 2 that lost one
+  return started >= Math.floor((voters.length + 1) / 2) + 1;
+}
+
+/** etcd's IsReadyToRemoveVotingMember: the started voters left must be a quorum of those left. */
+function readyToRemoveVoter(members: Member[], id: bigint): boolean {
+  const voters = members.filter((m) => !m.isLearner);
+  const left = voters.filter((m) => m.id !== id);
+  if (left.length === 0) return false;
+  const started = left.filter(isStarted).length;
+  return started >= Math.floor(left.length / 2) + 1;
 }
 
 /** etcd prints cluster versions as major.minor ("3.4"). */

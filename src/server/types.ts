@@ -19,7 +19,11 @@ import type {
   LeaseRevokeResponse,
   LeaseTimeToLiveRequest,
   LeaseTimeToLiveResponse,
+  MemberAddResponse,
   MemberListResponse,
+  MemberPromoteResponse,
+  MemberRemoveResponse,
+  MemberUpdateResponse,
   MoveLeaderResponse,
   PutRequest,
   PutResponse,
@@ -93,6 +97,11 @@ export interface MemberServer {
   moveLeader(target: bigint): Promise<MoveLeaderResponse>;
 
   memberList(): Promise<MemberListResponse>;
+  /** Cluster membership changes, through raft (etcd's Cluster service). */
+  memberAdd(peerURLs: string[], isLearner: boolean): Promise<MemberAddResponse>;
+  memberRemove(id: bigint): Promise<MemberRemoveResponse>;
+  memberUpdate(id: bigint, peerURLs: string[]): Promise<MemberUpdateResponse>;
+  memberPromote(id: bigint): Promise<MemberPromoteResponse>;
 
   /** `/health`: true when the member has a leader and no alarm. */
   health(): Promise<{ health: boolean; reason?: string }>;

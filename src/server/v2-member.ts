@@ -1,14 +1,28 @@
 // The member as the /v2 HTTP handler sees it (api/v2's V2Member): v2 writes and quorum reads go
 // through raft as etcd 3.4 proposes them, plain reads and watches use this member's v2 store.
 import type { Request } from '../proto/etcdserver/etcdserverpb/etcdserver.js';
-import type { V2Member, V2MemberInfo } from '../api/v2/types.js';
+import { MembershipError, type MembershipErrorKind, type V2Member, type V2MemberInfo } from '../api/v2/types.js';
 import type { V2Error, V2Event, V2Store } from '../v2store/index.js';
 import { formatRfc3339Nano } from '../v2store/index.js';
 import type { EtcdServer } from './server.js';
 import type { MemberState } from './member-state.js';
 import { idToHex } from './membership.js';
 
-const MEMBERSHIP_UNSUPPORTED = 'membership changes are not supported yet: tetcd runs single-member clusters';
+/** The member's errors as the v2 members API answers them (etcd's membership errors). */
+const MEMBERSHIP_ERRORS: Record<string, MembershipErrorKind> = {
+  'etcdserver: member ID already exist': 'id-exists',
+  'etcdserver: Peer URLs already exists': 'peer-url-exists',
+  'etcdserver: member not found': 'id-not-found',
+};
+
+async function membership<T>(fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    const kind = MEMBERSHIP_ERRORS[(err as Error).message];
+    throw kind ? new MembershipError(kind) : err;
+  }
+}
 
 export class V2MemberAdapter implements V2Member {
   readonly v2Store: V2Store;
@@ -50,16 +64,18 @@ export class V2MemberAdapter implements V2Member {
     return this.state.raft.leader;
   }
 
-  addMember(): Promise<V2MemberInfo> {
-    return Promise.reject(new Error(MEMBERSHIP_UNSUPPORTED));
+  async addMember(peerURLs: readonly string[]): Promise<V2MemberInfo> {
+    const resp = await membership(() => this.server.memberAdd([...peerURLs], false));
+    const m = resp.member!;
+    return { id: m.ID, name: m.name, peerURLs: m.peerURLs, clientURLs: m.clientURLs };
   }
 
-  removeMember(): Promise<void> {
-    return Promise.reject(new Error(MEMBERSHIP_UNSUPPORTED));
+  async removeMember(id: bigint): Promise<void> {
+    await membership(() => this.server.memberRemove(id));
   }
 
-  updateMember(): Promise<void> {
-    return Promise.reject(new Error(MEMBERSHIP_UNSUPPORTED));
+  async updateMember(id: bigint, peerURLs: readonly string[]): Promise<void> {
+    await membership(() => this.server.memberUpdate(id, [...peerURLs]));
   }
 
   /** etcd's v2stats.ServerStats JSON. No peer traffic on a single member: the counts stay 0. */

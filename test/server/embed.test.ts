@@ -100,10 +100,10 @@ test('a data dir is recovered across raft snapshots and released WAL segments', 
   }
 });
 
-test('configurations a single member cannot serve are refused with a clear error', async (t) => {
+test('joining an existing cluster with no other member to ask is refused with a clear error', async (t) => {
   const dir = await mkdtemp(join(tmpdir(), 'tetcd-embed-bad-'));
   t.after(() => rm(dir, { recursive: true, force: true }));
-  await assert.rejects(start(join(dir, 'data2'), { initialClusterState: 'existing' }), /initial-cluster-state=existing/);
+  await assert.rejects(start(join(dir, 'data2'), { initialClusterState: 'existing' }), /cannot fetch cluster info from peer urls/);
 });
 
 test('a corrupt WAL record or backend file is refused at start, and left as it was', async (t) => {

@@ -1,7 +1,6 @@
-// etcdserverpb.Cluster (v3rpc/member.go). The member interface offers only MemberList so far:
-// membership changes are answered from it with the errors a real etcd 3.4 gives where the
-// outcome is known without a change (unknown ID, bad or taken peer URLs, removing the only
-// member, promoting a voter), and with UNIMPLEMENTED where etcd would change the membership.
+// etcdserverpb.Cluster (v3rpc/member.go). Requests whose outcome is known without a change
+// (bad or taken peer URLs, unknown ID, removing the only voter, promoting a voter) are answered
+// here with etcd's errors; the rest go to the member, which changes the membership through raft.
 import {
   ClusterService,
   MemberAddRequest,
@@ -39,23 +38,23 @@ export function clusterService(server: MemberServer): Service {
     unary(C.memberAdd.path, MemberAddRequest, MemberAddResponse, async (req) => {
       if (!req.peerURLs.every(isValidPeerUrl)) throw rpcError(RPC_ERRORS.MemberBadURLs);
       checkUrlsFree(await members(), req.peerURLs);
-      throw rpcError(RPC_ERRORS.MembershipNotSupported);
+      return server.memberAdd(req.peerURLs, req.isLearner);
     }),
     unary(C.memberRemove.path, MemberRemoveRequest, MemberRemoveResponse, async (req) => {
       const { all } = await find(req.ID);
       // etcd's strict reconfiguration check: removing the last voter leaves no quorum.
       if (all.filter((m) => !m.isLearner && m.ID !== req.ID).length === 0) throw rpcError(RPC_ERRORS.MemberNotEnoughStarted);
-      throw rpcError(RPC_ERRORS.MembershipNotSupported);
+      return server.memberRemove(req.ID);
     }),
     unary(C.memberUpdate.path, MemberUpdateRequest, MemberUpdateResponse, async (req) => {
       const { all } = await find(req.ID);
       checkUrlsFree(all, req.peerURLs, req.ID);
-      throw rpcError(RPC_ERRORS.MembershipNotSupported);
+      return server.memberUpdate(req.ID, req.peerURLs);
     }),
     unary(C.memberPromote.path, MemberPromoteRequest, MemberPromoteResponse, async (req) => {
       const { member } = await find(req.ID);
       if (!member.isLearner) throw rpcError(RPC_ERRORS.MemberNotLearner);
-      throw rpcError(RPC_ERRORS.MembershipNotSupported);
+      return server.memberPromote(req.ID);
     }),
   ]);
 }
