@@ -7,3 +7,4 @@ export { SimpleTokenProvider, SIMPLE_TOKEN_TTL_DEFAULT_S } from './token-simple.
 export { JwtTokenProvider, JWT_DEFAULT_TTL_MS, type JwtKeys } from './token-jwt.js';
 export { RangePermissions, type PermKind } from './range-perm.js';
 export { BCRYPT_DEFAULT_COST, effectiveBcryptCost, hashPassword } from './password.js';
+export { isAuthServer, type AuthServer } from './auth-server.js';
