@@ -85,3 +85,12 @@ export function grpcRequestAuth(call: { metadata: Metadata; getAuthContext?(): P
   const commonName = Array.isArray(cn) ? cn[0] : cn;
   return { ...(token !== undefined ? { token } : {}), ...(commonName ? { commonName } : {}) };
 }
+
+/**
+ * The credentials of a /v3 gateway request: its `Authorization` header is the token (etcd's
+ * gateway forwards it as `authorization` metadata). A client certificate never counts there.
+ */
+export function httpRequestAuth(headers: { authorization?: string | undefined }): RequestAuth {
+  const token = headers.authorization;
+  return { ...(token !== undefined && token !== '' ? { token } : {}), viaGateway: true };
+}

@@ -1,6 +1,8 @@
 // Every service a member serves to clients, shared by the gRPC server and the JSON gateway.
-// Auth is not served yet: its RPCs answer UNIMPLEMENTED.
+// Auth is served when the member implements AuthServer (src/auth/auth-server.ts).
 import type { MemberServer } from '../../server/types.js';
+import { isAuthServer } from '../../auth/index.js';
+import { authService } from './auth.js';
 import type { Service } from '../method.js';
 import type { WatchStreamOptions } from '../watch/watch-stream.js';
 import { clusterService } from './cluster.js';
@@ -20,5 +22,6 @@ export function clientServices(server: MemberServer, watchOpts: WatchStreamOptio
     maintenanceService(server),
     electionService(server),
     lockService(server),
+    ...(isAuthServer(server) ? [authService(server)] : []),
   ];
 }
