@@ -123,7 +123,9 @@ export class ServerTls {
       for (const s of this.acceptors) s.setSecureContext(opts);
       this.logger.info({ cert: this.info.certFile, key: this.info.keyFile }, 'reloaded TLS certificate files');
     } catch (err) {
-      // A rotation that wrote one file but not yet the other: keep the old pair for now.
+      // A rotation that wrote one file but not yet the other: keep the old pair for now and
+      // try again on the next connection.
+      this.files.markStale();
       this.logger.warn({ cert: this.info.certFile, error: (err as Error).message }, 'cannot load the changed TLS certificate files; keeping the previous ones');
     }
   }

@@ -18,6 +18,11 @@ export class WatchedFiles {
     return differ;
   }
 
+  /** Makes the next changed() report a change, so a reload that failed is tried again. */
+  markStale(): void {
+    this.stamps = this.stamps.map(() => 'stale');
+  }
+
   private current(): string[] {
     return this.paths.map((p) => {
       try {
