@@ -266,6 +266,29 @@ export class Backend implements BatchTx {
     }
   }
 
+  /**
+   * Replaces the whole database with the file at `path` (a raft snapshot's db received from the
+   * leader): the file is checked, renamed over ours and opened. The Backend object stays the
+   * same, so everything holding it keeps working; callers reload what they derived from it.
+   */
+  async replaceWith(path: string): Promise<void> {
+    if (this.writeDepth > 0) throw new BackendError('backend: replace inside write()');
+    const format = detectDbFormat(path);
+    if (format !== 'lmdb') throw new BackendError(`backend: ${path} is not an LMDB file (${format})`);
+    const problem = checkLmdbFile(path);
+    if (problem) throw new BackendError(`backend: ${path}: ${problem}`);
+    this.defragmenting = true;
+    try {
+      await this.env.close();
+      renameSync(path, this.path);
+      rmSync(`${path}-lock`, { force: true });
+      this.openEnv();
+      this.sizeReadAt = -Infinity;
+    } finally {
+      this.defragmenting = false;
+    }
+  }
+
   /** A consistent copy of the whole file at `path` (LMDB's hot backup); writes may go on. */
   async copyTo(path: string): Promise<void> {
     if (this.closed) throw new BackendError('backend: closed');

@@ -58,6 +58,14 @@ export class KVStore {
     return s;
   }
 
+  /** Re-reads everything from the backend after it was replaced (a raft snapshot installed). */
+  reload(): void {
+    this.currentRev = 1;
+    this.compactMainRev = -1;
+    this.consistentIdx = 0;
+    this.restore();
+  }
+
   private restore(): void {
     const tx = this.backend.readTx();
     const finished = tx.get('meta', FINISHED_COMPACT_KEY);

@@ -133,6 +133,19 @@ export class WatchableStore {
     return this.unsynced.size;
   }
 
+  /**
+   * The store's history was replaced (a raft snapshot installed): every watcher catches up again
+   * from the revision it needs next, as etcd's watchable store does on restore.
+   */
+  resync(): void {
+    for (const w of [...this.synced.all()]) {
+      this.synced.delete(w);
+      w.synced = false;
+      this.unsynced.add(w);
+    }
+    if (this.unsynced.size > 0) this.scheduleSync();
+  }
+
   close(): void {
     this.closed = true;
     this.unsubscribe();

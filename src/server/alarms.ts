@@ -12,7 +12,13 @@ export class AlarmStore {
   private readonly active = new Map<string, AlarmMember>();
 
   constructor(private readonly bucket: AlarmBucket) {
-    for (const k of bucket.keys()) {
+    this.reload();
+  }
+
+  /** Re-reads the alarms from the bucket (after the backend was replaced). */
+  reload(): void {
+    this.active.clear();
+    for (const k of this.bucket.keys()) {
       const m = AlarmMember.decode(k);
       this.active.set(keyOf(m), m);
     }

@@ -15,7 +15,7 @@ import { IdGenerator } from '../util/idutil.js';
 import { AlarmStore } from './alarms.js';
 import { ClusterStore } from './cluster-store.js';
 import { computeClusterId, computeMemberId, idToHex, memberToJson, type Member } from './membership.js';
-import { MemberState } from './member-state.js';
+import { MemberState, attachLeasedKeys } from './member-state.js';
 import { RaftNode } from './raft-node.js';
 import type { Logger } from './logger.js';
 
@@ -207,17 +207,7 @@ function assemble(cfg: BootstrapConfig, p: Parts): MemberState {
     },
   });
   lessor.recover();
-  // Keys remember their lease; the lessor learns the attachments back from mvcc.
-  const byLease = new Map<bigint, Buffer[]>();
-  for (const { lease, key } of kv.leasedKeys()) {
-    const keys = byLease.get(lease) ?? [];
-    keys.push(key);
-    byLease.set(lease, keys);
-  }
-  for (const [lease, keys] of byLease) {
-    if (lessor.exists(lease)) lessor.attach(lease, keys);
-    else cfg.logger.warn({ 'lease-id': lease.toString(16), keys: keys.length }, 'keys refer to a lease that does not exist');
-  }
+  attachLeasedKeys(kv, lessor, cfg.logger);
   const alarms = new AlarmStore({
     put: (k, v) => backend.write((tx) => tx.put('alarm', k, v)),
     delete: (k) => backend.write((tx) => tx.delete('alarm', k)),
@@ -254,7 +244,8 @@ function assemble(cfg: BootstrapConfig, p: Parts): MemberState {
     electionMs: cfg.electionMs,
     logger: cfg.logger,
     apply: (entries) => state.apply(entries),
-    send: () => {},
+    send: (msgs) => state.send(msgs),
+    installSnapshot: (snap) => state.installSnapshot(snap, join(p.snapDir, `${snap.metadata.index.toString(16).padStart(16, '0')}.snap.db`)),
     readStates: (states) => state.onReadStates(states),
     onLeaderChange: (lead) => state.onLeaderChange(lead),
     onFatal: (err) => cfg.onFatal(err),

@@ -16,6 +16,14 @@ export class ClusterStore {
   clusterVersion = '';
 
   constructor(private readonly backend: Backend) {
+    this.reload();
+  }
+
+  /** Re-reads the membership from the backend (at start, and after the backend was replaced). */
+  reload(): void {
+    this.members.clear();
+    this.removed.clear();
+    const backend = this.backend;
     for (const { key, value } of backend.range('members', Buffer.alloc(0))) {
       const id = BigInt('0x' + key.toString());
       const attrs = JSON.parse(value.toString()) as { peerURLs?: string[]; isLearner?: boolean };

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import type { Backend } from '../backend/index.js';
 import type { KVStore, WatchableStore } from '../mvcc/index.js';
 import type { Lessor } from '../lease/index.js';
-import { EntryType, decodeConfChange, ConfChangeType, encodeSnapshot, type Entry, type ConfState, type MemoryStorage } from '../raft/index.js';
+import { EntryType, decodeConfChange, ConfChangeType, encodeSnapshot, type Entry, type ConfState, type MemoryStorage, type Snapshot, type Message } from '../raft/index.js';
 import type { WAL } from '../wal/index.js';
 import type { Snapshotter } from '../snap/snapshotter.js';
 import { writeBolt } from '../snap/bbolt/index.js';
@@ -75,6 +75,8 @@ export class MemberState {
   onApplied: (id: bigint, result: ApplyResult) => void = () => {};
   onReadStates: (states: Array<{ index: number; requestCtx: Buffer }>) => void = () => {};
   onLeaderChange: (lead: bigint) => void = () => {};
+  /** Sends raft messages to peers (set by whoever owns the peer transport; none for one member). */
+  send: (msgs: Message[]) => void = () => {};
   /** A membership change was applied (peers to add to or remove from the transport). */
   onMembershipChange: (type: ConfChangeType, id: bigint, member: Member | undefined) => void = () => {};
   private readonly applier: Applier;
@@ -305,6 +307,51 @@ export class MemberState {
     return run;
   }
 
+  /**
+   * Installs a raft snapshot sent by the leader (this member was too far behind its log): the
+   * snapshot is made durable (.snap file, WAL record), raft's storage is reset to it, and the
+   * state machine is replaced by the db file that came with it — backend, key index, leases,
+   * alarms, membership and the v2 store all reload from it; watchers catch up from it.
+   */
+  async installSnapshot(snap: Snapshot, dbPath: string): Promise<void> {
+    const { index, term } = snap.metadata;
+    this.deps.logger.info({ 'snapshot-index': index, 'snapshot-term': term }, 'applying snapshot');
+    await this.deps.snapshotter.save(encodeSnapshot(snap), term, index);
+    await this.deps.wal.saveSnapshot({ index, term });
+    this.deps.storage.applySnapshot(snap);
+    await this.exclusive(async () => {
+      await this.backend.replaceWith(dbPath);
+      this.kv.reload();
+      this.watchable.resync();
+      this.lessor.recover();
+      attachLeasedKeys(this.kv, this.lessor, this.deps.logger);
+      this.alarms.reload();
+      this.cluster.reload();
+      if (snap.data.length > 0) this.v2.recover(snap.data.toString());
+      this.confState = snap.metadata.confState;
+      this.snapshotIndex = index;
+    });
+    this.appliedWait.trigger(index);
+    for (const m of this.cluster.members.values()) this.onMembershipChange(ConfChangeType.AddNode, m.id, m);
+    this.deps.logger.info({ 'snapshot-index': index }, 'applied snapshot');
+  }
+
+  /** The db file a leader sends with a snapshot: a consistent copy of this backend. */
+  async snapshotDbCopy(): Promise<{ path: string; size: number; cleanup(): Promise<void> }> {
+    const dir = join(this.deps.dataDir, 'member', 'snap');
+    const path = join(dir, `db.send-${process.pid}-${Date.now()}-${Math.random().toString(36).slice(2)}.tmp`);
+    await this.backend.copyTo(path);
+    const { statSync } = await import('node:fs');
+    return {
+      path,
+      size: statSync(path).size,
+      cleanup: async () => {
+        await rm(path, { force: true });
+        await rm(`${path}-lock`, { force: true });
+      },
+    };
+  }
+
   defragment(): Promise<void> {
     return this.exclusive(() => this.backend.defragment());
   }
@@ -395,6 +442,20 @@ function fieldBytes(data: Buffer, field: number): Buffer | undefined {
     } else return undefined;
   }
   return undefined;
+}
+
+/** Keys remember their lease; the lessor learns the attachments back from mvcc. */
+export function attachLeasedKeys(kv: KVStore, lessor: Lessor, logger: Logger): void {
+  const byLease = new Map<bigint, Buffer[]>();
+  for (const { lease, key } of kv.leasedKeys()) {
+    const keys = byLease.get(lease) ?? [];
+    keys.push(key);
+    byLease.set(lease, keys);
+  }
+  for (const [lease, keys] of byLease) {
+    if (lessor.exists(lease)) lessor.attach(lease, keys);
+    else logger.warn({ 'lease-id': lease.toString(16), keys: keys.length }, 'keys refer to a lease that does not exist');
+  }
 }
 
 function decodeRequest(e: Entry): InternalRaftRequest {

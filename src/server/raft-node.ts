@@ -3,7 +3,7 @@
 // Batching falls out of the loop: proposals made while a WAL fsync is in flight accumulate in
 // raft's unstable log and are persisted together by the next iteration, one fsync for all.
 import { EventEmitter } from 'node:events';
-import { RawNode, encodeEntry, type MemoryStorage, type Entry, type HardState, type Ready, type Message } from '../raft/index.js';
+import { RawNode, encodeEntry, type MemoryStorage, type Entry, type HardState, type Ready, type Message, type Snapshot } from '../raft/index.js';
 import type { WAL } from '../wal/index.js';
 import type { Logger } from './logger.js';
 
@@ -18,6 +18,8 @@ export interface RaftNodeOptions {
   logger: Logger;
   /** Applies committed entries; awaited between persist and advance. */
   apply(entries: Entry[]): Promise<void>;
+  /** Makes a snapshot from the leader durable and installs it as the state machine. */
+  installSnapshot(snap: Snapshot): Promise<void>;
   /** Sends messages to peers (none in a single-member cluster). */
   send(messages: Message[]): void;
   /** Delivers confirmed ReadIndex states. */
@@ -117,9 +119,7 @@ export class RaftNode extends EventEmitter {
     if (hs) this.term = hs.term;
     if (rd.softState) this.opts.onLeaderChange(this.lead, this.term);
     // Persist first: an entry is acknowledged (applied and answered) only once it is on disk.
-    if (rd.snapshot) {
-      throw new Error('raft: installing a snapshot from a leader needs the peer transport, which this build does not have');
-    }
+    if (rd.snapshot) await this.opts.installSnapshot(rd.snapshot);
     if (rd.entries.length > 0 || hs) {
       const walEntries = rd.entries.map((e) => ({ index: e.index, term: e.term, encoded: encodeEntry(e) }));
       await this.opts.wal.save(hs, walEntries, rd.mustSync);
