@@ -42,6 +42,8 @@ export interface StreamWriterDeps {
   tls: ConnectionOptions | undefined;
   /** Messages to this peer were dropped: raft should treat it as unreachable. */
   unreachable(): void;
+  /** The peer refused us as a removed member (410). */
+  removed(): void;
 }
 
 type State = 'connecting' | 'connected' | 'down' | 'stopped';
@@ -163,6 +165,7 @@ export class StreamWriter {
       );
     } else if (res.statusCode === 410) {
       this.d.logger.error(this.fields({ error: 'the member has been permanently removed from the cluster' }), 'failed to dial stream');
+      this.d.removed();
     } else {
       this.d.logger.debug(this.fields({ address: url.href, error }), 'failed to dial stream');
     }

@@ -118,6 +118,7 @@ class PeerTransport extends EventEmitter implements Transport {
       logger: this.o.logger,
       tls: this.o.tls?.client,
       unreachable: () => this.emit('unreachable', id),
+      removed: () => this.emit('removed', id),
     });
     this.peers.set(id, { picker, status, writer });
     this.o.logger.info({ ...this.fields, 'remote-peer-id': idString(id), 'remote-peer-urls': urls }, 'added remote peer');

@@ -77,4 +77,6 @@ export interface Transport {
   stop(): Promise<void>;
   on(event: 'unreachable', l: (id: bigint) => void): this;
   on(event: 'snapshotStatus', l: (id: bigint, ok: boolean) => void): this;
+  /** Peer `by` refused our stream with 410: this member was removed from the cluster and should stop (etcd's errMemberRemoved). */
+  on(event: 'removed', l: (by: bigint) => void): this;
 }

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import * as http from 'node:http';
 import { createServer, type Socket } from 'node:net';
 import { mesh, msg, startNode, stopNode, waitFor, type Node } from './fixture.js';
-import { MessageType } from '../../src/raft/index.js';
+import { makeEntry, MessageType } from '../../src/raft/index.js';
 import { STREAM_BUF_SIZE } from '../../src/transport/index.js';
 
 test('messages between three transports arrive complete and in send order per sender', async () => {
@@ -123,10 +123,14 @@ test('a removed member is refused with 410 and an unknown one with 404', async (
   const a = await startNode(1n);
   const b = await startNode(2n);
   try {
+    const removedBy: bigint[] = [];
+    a.transport.on('removed', (by) => removedBy.push(by));
     a.transport.addPeer(2n, [b.url]);
     b.transport.addPeer(1n, [a.url]);
     await waitFor('connected', () => a.transport.isActive(2n));
     b.transport.removePeer(1n);
+    await waitFor('removed event', () => removedBy.length > 0);
+    assert.equal(removedBy[0], 2n);
     await waitFor('removal refused', () => b.logs.some((l) => l.msg === 'rejected stream from remote peer because it was removed'));
     await waitFor('sender learns it', () => a.logs.some((l) => l.level === 'error' && l.fields['error'] === 'the member has been permanently removed from the cluster'));
     a.transport.send([msg(1n, 2n, 7)]);
@@ -139,6 +143,28 @@ test('a removed member is refused with 410 and an unknown one with 404', async (
     } finally {
       await stopNode(c);
     }
+  } finally {
+    await stopNode(a);
+    await stopNode(b);
+  }
+});
+
+test('large appends pass through a congested socket without loss or reordering', async () => {
+  const [a, b] = await Promise.all([startNode(1n), startNode(2n)]);
+  try {
+    mesh([a, b]);
+    const big = Buffer.alloc(1024 * 1024, 7);
+    for (let i = 1; i <= 12; i++) {
+      const m = msg(1n, 2n, i);
+      m.entries = [makeEntry({ term: 1, index: i, data: big })];
+      a.transport.send([m, msg(1n, 2n, i, MessageType.MsgHeartbeat)]);
+      // Separate event-loop turns, so later messages queue while earlier ones wait for 'drain'.
+      await new Promise((r) => setImmediate(r));
+    }
+    await waitFor('all large messages', () => b.received.length === 24, 10000);
+    assert.deepEqual(b.received.map((m) => m.index), Array.from({ length: 24 }, (_, k) => (k >> 1) + 1));
+    assert.ok(b.received.filter((m) => m.type === MessageType.MsgApp).every((m) => m.entries[0]!.data.equals(big)));
+    assert.deepEqual(a.unreachable, []);
   } finally {
     await stopNode(a);
     await stopNode(b);
