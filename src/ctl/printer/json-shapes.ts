@@ -49,7 +49,8 @@ function event(e: Event): Obj {
 export function watch(r: pb.WatchResponse): Obj {
   return {
     Header: header(r.header) ?? {},
-    Events: r.events.length === 0 ? null : r.events.map(event),
+    // clientv3 converts events with make([]*Event, n): an empty list, never null.
+    Events: r.events.map(event),
     CompactRevision: r.compact_revision,
     Canceled: r.canceled,
     Created: r.created,
