@@ -35,9 +35,10 @@ const GO_TO_OPENSSL: ReadonlyMap<string, string> = new Map([
 
 /**
  * Go ignores the configured list for TLS 1.3 and always offers all three 1.3 suites; OpenSSL
- * would drop TLS 1.3 altogether when the list names none, so they are added back.
+ * would drop TLS 1.3 altogether when the list names none, so they are added back (in OpenSSL's
+ * default order).
  */
-const TLS13_SUITES = ['TLS_AES_128_GCM_SHA256', 'TLS_AES_256_GCM_SHA384', 'TLS_CHACHA20_POLY1305_SHA256'];
+const TLS13_SUITES = ['TLS_AES_256_GCM_SHA384', 'TLS_CHACHA20_POLY1305_SHA256', 'TLS_AES_128_GCM_SHA256'];
 
 /**
  * The OpenSSL cipher string for etcd's --cipher-suites, or undefined for Node's defaults when
