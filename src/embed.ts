@@ -10,6 +10,9 @@ import { ETCD_API_VERSION, CLUSTER_VERSION, TETCD_VERSION } from './config/versi
 import { idToHex } from './server/membership.js';
 import { startCompactor } from './server/compactor.js';
 import { V2MemberAdapter } from './server/v2-member.js';
+import { createTransport, type Transport } from './transport/index.js';
+import { ConfChangeType, MessageType } from './raft/index.js';
+import type { MemberState } from './server/member-state.js';
 import { CompactionRequest } from './proto/etcdserver/etcdserverpb/rpc.js';
 
 export interface RunningServer {
@@ -69,7 +72,9 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
     logger,
   });
   if (cfg.enableV2) server.v2 = new V2MemberAdapter(server, state, cfg.name);
+  let transport: Transport | undefined;
   try {
+    transport = await startPeerTransport(cfg, state, server, logger);
     state.raft.start();
     await server.becomeReady(LEADER_WAIT_MS, cfg.name, cfg.advertiseClientUrls.map(urlString), CLUSTER_VERSION);
     const listeners = await serveClientUrls(cfg.listenClientUrls, server, {
@@ -105,13 +110,68 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
         compactor?.stop();
         await listeners.close();
         await server.close();
+        await transport?.stop();
         logger.info({ name: cfg.name }, 'stopped serving peer traffic');
       },
     };
   } catch (err) {
     await server.close();
+    await transport?.stop();
     throw err;
   }
+}
+
+/**
+ * The peer side of the member: raft messages to and from the other members, snapshots with
+ * their db, the /members and /version endpoints joining members ask, lease renewals forwarded by
+ * followers. Listens on --listen-peer-urls, as etcd does even for a single member.
+ */
+async function startPeerTransport(cfg: ServerConfig, state: MemberState, server: EtcdServer, logger: Logger): Promise<Transport> {
+  const node = state.raft.node;
+  const transport = createTransport({
+    memberId: state.memberId,
+    clusterId: state.clusterId,
+    listenPeerUrls: cfg.listenPeerUrls,
+    logger,
+    onMessage: (m) => {
+      try {
+        node.step(m);
+      } catch (err) {
+        // a response from a member no longer in the configuration, or a dropped proposal
+        logger.debug({ error: (err as Error).message, from: idToHex(m.from) }, 'raft message not stepped');
+      }
+      state.raft.kick();
+    },
+    onSnapshot: async (m) => {
+      node.step(m);
+      state.raft.kick();
+    },
+    snapDir: join(cfg.dataDir, 'member', 'snap'),
+    members: () => [...state.members.values()],
+    onLeaseRenew: (id) => server.leaseRenew(id),
+  });
+  const { addresses } = await transport.start();
+  for (const a of addresses) logger.info({ address: a }, 'serving peer traffic');
+  state.send = (msgs) => {
+    const snaps = msgs.filter((m) => m.type === MessageType.MsgSnap);
+    transport.send(snaps.length === 0 ? msgs : msgs.filter((m) => m.type !== MessageType.MsgSnap));
+    for (const m of snaps) transport.sendSnapshot(m, () => state.snapshotDbCopy());
+  };
+  transport.on('unreachable', (id) => node.reportUnreachable(id));
+  transport.on('snapshotStatus', (id, ok) => node.reportSnapshot(id, ok));
+  transport.on('removed', (by) => {
+    logger.warn({ 'local-member-id': idToHex(state.memberId), 'removed-by': idToHex(by) }, 'the member has been permanently removed from the cluster');
+  });
+  const peers = state.members.size > 0 ? [...state.members.values()] : state.remotePeers;
+  for (const m of peers) if (m.id !== state.memberId) transport.addPeer(m.id, m.peerURLs);
+  state.onMembershipChange = (type, id, member) => {
+    if (id === state.memberId) return;
+    if (type === ConfChangeType.RemoveNode) transport.removePeer(id);
+    else if (member) transport.addPeer(id, member.peerURLs);
+    if (type === ConfChangeType.UpdateNode && member) transport.updatePeer(id, member.peerURLs);
+  };
+  server.forwardLeaseRenew = (leader, id) => transport.renewLease(leader, id);
+  return transport;
 }
 
 /** etcd's DefaultQuotaBytes: 2 GiB when --quota-backend-bytes is 0. */

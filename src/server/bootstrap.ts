@@ -10,6 +10,7 @@ import { MemoryStorage, decodeEntry, decodeSnapshot, type ConfState, type Peer }
 import { WAL } from '../wal/index.js';
 import { Snapshotter } from '../snap/snapshotter.js';
 import { V2Store } from '../v2store/index.js';
+import { fetchMembers } from '../transport/index.js';
 import { Metadata } from '../proto/etcdserver/etcdserverpb/etcdserver.js';
 import { IdGenerator } from '../util/idutil.js';
 import { AlarmStore } from './alarms.js';
@@ -137,14 +138,8 @@ async function joinMember(cfg: BootstrapConfig, backend: Backend, snapDir: strin
 async function fetchRemoteCluster(urls: string[]): Promise<{ clusterId: bigint; members: Member[] } | undefined> {
   for (const u of urls) {
     try {
-      const res = await fetch(new URL('/members', u), { signal: AbortSignal.timeout(2000) });
-      if (!res.ok) continue;
-      const clusterId = BigInt('0x' + (res.headers.get('x-etcd-cluster-id') ?? '0'));
-      const list = (await res.json()) as Array<{ id: string; name: string; peerURLs: string[]; clientURLs: string[]; isLearner?: boolean }>;
-      return {
-        clusterId,
-        members: list.map((m) => ({ id: BigInt('0x' + m.id), name: m.name, peerURLs: m.peerURLs ?? [], clientURLs: m.clientURLs ?? [], isLearner: m.isLearner ?? false })),
-      };
+      const { clusterId, members } = await fetchMembers(u, undefined, 2000);
+      return { clusterId, members: members.map((m) => ({ ...m, isLearner: false })) };
     } catch {
       // try the next URL
     }

@@ -77,6 +77,8 @@ export class EtcdServer implements MemberServer {
   readonly memberId: bigint;
   /** Set by startServer when --enable-v2 is on. */
   v2?: V2Member;
+  /** Followers forward lease renewals to the leader (etcd does it over the peer port). */
+  forwardLeaseRenew?: (leader: bigint, id: bigint) => Promise<number>;
   readonly clusterId: bigint;
   private readonly wait = new ProposalWait<ApplyResult>();
   private readonly reads: ReadIndexBatcher;
@@ -236,6 +238,11 @@ export class EtcdServer implements MemberServer {
 
   async leaseRenew(id: bigint): Promise<number> {
     if (this.closed) throw ServerErrors.stopped();
+    const leader = this.state.raft.leader;
+    if (leader !== this.memberId) {
+      if (leader === 0n || !this.forwardLeaseRenew) throw ServerErrors.noLeader();
+      return this.forwardLeaseRenew(leader, id);
+    }
     // A renew must not race with a revoke of the same lease still waiting to be applied.
     await this.linearizable();
     return this.state.lessor.renew(id);

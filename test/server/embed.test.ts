@@ -14,6 +14,7 @@ function start(dataDir: string, extra: Record<string, unknown> = {}): Promise<Ru
     name: 'embed',
     dataDir,
     listenClientUrls: [new URL('http://127.0.0.1:0')],
+    listenPeerUrls: [new URL('http://127.0.0.1:0')],
     advertiseClientUrls: [new URL('http://127.0.0.1:0')],
     logger: 'silent',
     ...extra,

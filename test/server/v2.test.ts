@@ -11,7 +11,8 @@ import { decodeSnapshot } from '../../src/raft/index.js';
 import { sleep } from '../helpers/index.js';
 
 function start(dataDir: string, extra: Record<string, unknown> = {}): Promise<RunningServer> {
-  return startServer({ name: 'v2', dataDir, listenClientUrls: [new URL('http://127.0.0.1:0')], logger: 'silent', enableV2: true, ...extra });
+  return startServer({ name: 'v2', dataDir, listenClientUrls: [new URL('http://127.0.0.1:0')],
+    listenPeerUrls: [new URL('http://127.0.0.1:0')], logger: 'silent', enableV2: true, ...extra });
 }
 
 async function v2(srv: RunningServer, method: string, key: string, form?: Record<string, string>): Promise<{ status: number; body: any; index: string | null }> {
