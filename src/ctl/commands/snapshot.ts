@@ -1,6 +1,6 @@
 // snapshot save (one endpoint, FILE.part, fsync, rename, mode 0600) and snapshot status (hash,
 // revision, keys and size of a bbolt file), as etcdctl and clientv3/snapshot do them.
-// `snapshot restore` is not here yet: it needs tetcd's data-dir writer.
+// `snapshot restore` is in snapshot-restore.ts (the data dir is written by backup/).
 import { closeSync, fsyncSync, openSync, renameSync, statSync, writeSync } from 'node:fs';
 import { crc32c } from '@node-rs/crc32';
 import { openBolt } from '../../snap/bbolt/index.js';
@@ -10,6 +10,7 @@ import { CtlError, ExitCode, type CommandSpec, type RunContext } from '../cli/co
 import { applyEnv, endpointClient, endpointsOf, printerFor } from '../globals.js';
 import { humanizeBytes } from '../printer/go-format.js';
 import type { DBStatus } from '../printer/index.js';
+import { snapshotRestoreCommand } from './snapshot-restore.js';
 
 /** zap's production encoder line, as clientv3/snapshot logs its progress on stderr. */
 function zapInfo(ctx: RunContext, caller: string, msg: string, fields: Record<string, unknown> = {}, isoTs = false): void {
@@ -110,5 +111,6 @@ The items in the lists are hash, revision, total keys, total size.
         p.dbStatus(s);
       },
     },
+    snapshotRestoreCommand,
   ],
 };
