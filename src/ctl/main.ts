@@ -1,9 +1,9 @@
 // tetcdctl: etcdctl 3.4 for tetcd (and etcd). ETCDCTL_API picks the command set (3 by
 // default); the v3 set is a command tree with etcdctl's flags, env, output and exit codes.
-import { TETCD_VERSION } from '../config/version.js';
 import { execute, ExitCode, HELP_COMMAND, type CommandSpec, type CtlIO } from './cli/command.js';
 import { GLOBAL_FLAGS } from './globals.js';
 import { V3_COMMANDS } from './commands/index.js';
+import { runCtlV2 } from './v2/index.js';
 
 export type { CtlIO } from './cli/command.js';
 
@@ -19,12 +19,9 @@ export const ROOT: CommandSpec = {
 export async function runCtl(argv: string[], env: NodeJS.ProcessEnv, io: CtlIO): Promise<number> {
   const api = env.ETCDCTL_API ?? '3';
   if (api === '2') {
-    if (argv.includes('-v') || argv.includes('--version')) {
-      io.stdout(`etcdctl version: ${TETCD_VERSION}\nAPI version: 2\n`);
-      return ExitCode.success;
-    }
-    io.stderr('Error: the v2 command set of tetcdctl is not available yet (ETCDCTL_API=2); use ETCDCTL_API=3\n');
-    return ExitCode.error;
+    // etcdctl unsets ETCDCTL_API before its v2 app reads the environment.
+    const { ETCDCTL_API: _api, ...v2env } = env;
+    return runCtlV2(argv, v2env, io);
   }
   if (api !== '3' && api !== '3.4' && api !== '') {
     io.stderr(`Error: unsupported API version: ${api}\n`);
