@@ -8,6 +8,7 @@
 import { EntryType, decodeEntry, encodeEntry, type Entry } from '../raft/index.js';
 import { decodeV2Request } from '../v2store/index.js';
 import type { WalEntry } from '../wal/index.js';
+import type { Request } from '../proto/etcdserver/etcdserverpb/etcdserver.js';
 
 const MEMBER_ATTRS_PATH = /^\/0\/members\/[0-9a-fA-F]{1,16}\/attributes$/;
 /** InternalRaftRequest fields: the nested v2 request, and the header every v3 request carries. */
@@ -51,13 +52,22 @@ export function filterEntries(walEntries: readonly WalEntry[], snapshotIndex: nu
   return { entries, commit: snapshotIndex + entries.length, renumber, dropped };
 }
 
+/**
+ * The v2 request a normal entry carries: a bare etcdserverpb.Request (etcd 3.4's v2 proposals)
+ * or one nested in an InternalRaftRequest; undefined for v3 requests and empty entries.
+ */
+export function v2RequestOf(e: Entry): Request | undefined {
+  if (e.type !== EntryType.Normal || e.data.length === 0) return undefined;
+  const isInternal = topLevelField(e.data, HEADER_FIELD) !== undefined;
+  const v2Bytes = isInternal ? topLevelField(e.data, V2_FIELD) : e.data;
+  return v2Bytes === undefined ? undefined : decodeV2Request(v2Bytes);
+}
+
 function dropReason(e: Entry, withV3: boolean): { reason: DropReason; path?: string } | undefined {
   if (e.type === EntryType.ConfChange || e.type === EntryType.ConfChangeV2) return { reason: 'conf-change' };
   if (e.data.length === 0) return undefined;
-  const isInternal = topLevelField(e.data, HEADER_FIELD) !== undefined;
-  const v2Bytes = isInternal ? topLevelField(e.data, V2_FIELD) : e.data;
-  if (v2Bytes !== undefined) {
-    const req = decodeV2Request(v2Bytes);
+  const req = v2RequestOf(e);
+  if (req !== undefined) {
     if (req.Method === 'PUT' && MEMBER_ATTRS_PATH.test(req.Path ?? '')) return { reason: 'member-attributes', path: req.Path };
     return undefined;
   }

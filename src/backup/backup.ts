@@ -11,19 +11,19 @@
 // the kept log. Started with `tetcd --data-dir <backup-dir> --name <name>` (plus
 // `--wal-dir <backup-wal-dir>` if one was given) it applies that entry, becomes the only voter,
 // elects itself, and serves the data as a new single-member cluster.
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { ConfChangeType, EntryType, decodeConfChange, decodeEntry, decodeSnapshot, encodeConfChange, encodeSnapshot, type Entry, type Snapshot } from '../raft/index.js';
-import { WAL, type WalEntry, type WalSnapshot } from '../wal/index.js';
-import { Snapshotter, readSnapFile } from '../snap/snapshotter.js';
-import { Metadata } from '../proto/etcdserver/etcdserverpb/etcdserver.js';
+import { ConfChangeType, EntryType, decodeConfChange, decodeEntry, encodeConfChange, encodeSnapshot, type Entry, type Snapshot } from '../raft/index.js';
+import { WAL } from '../wal/index.js';
+import { Snapshotter } from '../snap/snapshotter.js';
 import { memberFromJson, idToHex } from '../server/membership.js';
 import { IdGenerator } from '../util/idutil.js';
 import { BackupError } from './backup-error.js';
 import { writeBackupDb } from './backup-db.js';
 import { encodeEntries, filterEntries } from './backup-entries.js';
 import { memberContext, walMetadata } from './raft-bootstrap.js';
+import { hasWal, readSource, type Source } from './source.js';
 
 export { BackupError };
 
@@ -38,7 +38,6 @@ export interface BackupOptions {
 }
 
 const PRIVATE_DIR_MODE = 0o700;
-const SNAP_NAME = /^([0-9a-f]{16})-([0-9a-f]{16})\.snap$/;
 /** etcd's default peer URL, for a member whose own URLs the log no longer tells. */
 const DEFAULT_PEER_URL = 'http://localhost:2380';
 
@@ -91,47 +90,6 @@ export async function runBackup(opts: BackupOptions, log: (line: string) => void
     throw err;
   }
   log(`backup: member ${idToHex(memberId)} of new cluster ${idToHex(clusterId)} (was member ${idToHex(oldId)}), ${filtered.entries.length} entries after snapshot index ${source.walSnap.index}`);
-}
-
-interface Source {
-  walSnap: WalSnapshot;
-  snapshot: Snapshot | undefined;
-  metadata: Metadata;
-  hardState: { term: number; vote: bigint; commit: number };
-  entries: WalEntry[];
-}
-
-function hasWal(dir: string): boolean {
-  return existsSync(dir) && readdirSync(dir).some((f) => f.endsWith('.wal'));
-}
-
-/**
- * The newest raft snapshot the WAL records and the log after it, read without touching the
- * source (no repair, no renaming of broken files, no lock).
- */
-async function readSource(srcSnap: string, srcWal: string): Promise<Source> {
-  const walSnaps = await WAL.validSnapshotEntries(srcWal);
-  let snapshot: Snapshot | undefined;
-  const names = existsSync(srcSnap) ? readdirSync(srcSnap).filter((f) => SNAP_NAME.test(f)).sort().reverse() : [];
-  for (const name of names) {
-    const [, t, i] = SNAP_NAME.exec(name)!;
-    const pos = { term: parseInt(t!, 16), index: parseInt(i!, 16) };
-    if (!walSnaps.some((w) => w.term === pos.term && w.index === pos.index)) continue;
-    try {
-      snapshot = decodeSnapshot((await readSnapFile(join(srcSnap, name))).data);
-      break;
-    } catch {
-      // a broken snapshot file: an older one will do, as etcd's loader does
-    }
-  }
-  const walSnap = snapshot ? { index: snapshot.metadata.index, term: snapshot.metadata.term } : { index: 0, term: 0 };
-  const wal = await WAL.openForRead(srcWal, walSnap);
-  try {
-    const { metadata, hardState, entries } = await wal.readAll();
-    return { walSnap, snapshot, metadata: Metadata.decode(metadata), hardState, entries };
-  } finally {
-    await wal.close();
-  }
 }
 
 /** The old member's peer URLs and name: from its last conf change in the log, else the snapshot's v2 store. */

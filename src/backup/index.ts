@@ -5,3 +5,4 @@ export { runBackup, BackupError, type BackupOptions } from './backup.js';
 export { ClusterConfigError } from './initial-cluster.js';
 export { SnapshotHashError } from './snapshot-file.js';
 export { silentLog, zapLogTo, type ZapLog } from './log.js';
+export { migrateV2ToV3, type MigrateOptions, type MigrateResult } from './migrate.js';

@@ -5,6 +5,7 @@ import { delCommand, getCommand, putCommand } from './kv.js';
 import { leaseCommand } from './lease.js';
 import { alarmCommand, compactionCommand, defragCommand, endpointCommand, moveLeaderCommand } from './maintenance.js';
 import { memberCommand } from './member.js';
+import { migrateCommand } from './migrate.js';
 import { snapshotCommand } from './snapshot.js';
 import { txnCommand } from './txn.js';
 import { versionCommand } from './version.js';
@@ -25,6 +26,7 @@ export const V3_COMMANDS: readonly CommandSpec[] = [
   leaseCommand,
   memberCommand,
   snapshotCommand,
+  migrateCommand,
   authCommand,
   userCommand,
   roleCommand,
