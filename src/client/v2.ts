@@ -307,7 +307,12 @@ export class V2Client {
     const r = await this.http.do(req, signal);
     if (r.status !== 200) throw messageError(r);
     const u = json<{ user?: string; roles?: (string | { role: string })[] | null }>(r);
-    return { user: u.user ?? '', roles: (u.roles ?? []).map((x) => (typeof x === 'string' ? x : x.role)) };
+    const roles = u.roles ?? [];
+    if (roles.every((x) => typeof x === 'string')) return { user: u.user ?? '', roles: roles as string[] };
+    // etcd answers role objects; the Go client's first decode into []string leaves one "" per
+    // element before its fallback appends the names, and etcdctl prints that list as it is.
+    const names = roles.map((x) => (typeof x === 'string' ? x : x.role));
+    return { user: u.user ?? '', roles: [...roles.map(() => ''), ...names] };
   }
 
   async roleList(signal: AbortSignal): Promise<string[]> {

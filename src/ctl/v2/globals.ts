@@ -95,9 +95,16 @@ export async function newClient(ctx: V2Context): Promise<V2Client> {
   if (flagOrEnv(ctx, 'discovery-srv', 'ETCDCTL_DISCOVERY_SRV') !== '') {
     die(ctx, 'tetcdctl: DNS SRV discovery (--discovery-srv) is not supported; use --endpoints');
   }
+  const endpoints = endpointsOf(ctx);
+  for (const ep of endpoints) {
+    // Go's url.Parse refuses "host:port" whose host is not a scheme name (an IP address).
+    if (!ep.includes('://') && /^[^/]*:/.test(ep) && !/^[a-zA-Z][a-zA-Z0-9+.-]*:/.test(ep)) {
+      die(ctx, `parse ${JSON.stringify(ep)}: first path segment in URL cannot contain colon`);
+    }
+  }
   const debug = ctx.global.bool('debug');
   return new V2Client({
-    endpoints: endpointsOf(ctx),
+    endpoints,
     headerTimeoutMs: ctx.global.duration('timeout'),
     ...(await credentials(ctx)),
     tls: {
