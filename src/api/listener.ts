@@ -126,10 +126,13 @@ export async function serveClientUrls(urls: URL[], server: MemberServer, opts: C
   // Raw sockets too: one still in its TLS handshake is not the router's yet.
   const raw = new Set<Socket>();
   const closeAll = async () => {
-    await Promise.all(listeners.map(closeListener));
+    // Stop accepting first; net.Server.close() only calls back once every connection is gone,
+    // so the open ones are drained (gRPC, with a grace period) and destroyed before awaiting it.
+    const closed = Promise.all(listeners.map(closeListener));
     acceptor?.close();
-    for (const s of raw) s.destroy();
     await router.close();
+    for (const s of raw) s.destroy();
+    await closed;
   };
   try {
     for (const [i, url] of urls.entries()) {
