@@ -11,6 +11,7 @@ import { idToHex } from './server/membership.js';
 import { startCompactor } from './server/compactor.js';
 import { V2MemberAdapter } from './server/v2-member.js';
 import { createTransport, type Transport } from './transport/index.js';
+import { clientTlsFromConfig, peerTlsOptions, type PeerTls } from './tls/index.js';
 import { ConfChangeType, MessageType } from './raft/index.js';
 import type { MemberState } from './server/member-state.js';
 import { CompactionRequest } from './proto/etcdserver/etcdserverpb/rpc.js';
@@ -41,6 +42,9 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
     { 'etcd-version': ETCD_API_VERSION, 'tetcd-version': TETCD_VERSION, 'node-version': process.version, 'data-dir': cfg.dataDir, name: cfg.name },
     'starting an etcd server',
   );
+  // certificates are checked before anything starts, as etcd does
+  const clientTls = await clientTlsFromConfig(cfg, logger);
+  const peerTls = await peerTlsOptions(cfg, logger);
   const initialCluster = new Map<string, string[]>([...cfg.initialCluster].map(([n, urls]) => [n, urls.map(urlString)]));
   const state = await bootstrapMember({
     name: cfg.name,
@@ -74,13 +78,14 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
   if (cfg.enableV2) server.v2 = new V2MemberAdapter(server, state, cfg.name);
   let transport: Transport | undefined;
   try {
-    transport = await startPeerTransport(cfg, state, server, logger);
+    transport = await startPeerTransport(cfg, state, server, logger, peerTls);
     state.raft.start();
     await server.becomeReady(LEADER_WAIT_MS, cfg.name, cfg.advertiseClientUrls.map(urlString), CLUSTER_VERSION);
     const listeners = await serveClientUrls(cfg.listenClientUrls, server, {
       maxRequestBytes: cfg.maxRequestBytes,
       maxTxnOps: cfg.maxTxnOps,
       logger,
+      ...(clientTls ? { tls: clientTls } : {}),
     });
     const compactor = startCompactor(
       cfg.autoCompaction.mode,
@@ -93,15 +98,12 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
       logger,
     );
     logger.info({}, 'ready to serve client requests');
-    for (const a of listeners.addresses) {
-      logger.info({ address: a }, `serving insecure client requests on ${a}, this is strongly discouraged!`);
-    }
     let closed = false;
     return {
       name: cfg.name,
       memberId: server.memberId,
       clusterId: server.clusterId,
-      clientUrls: listeners.addresses.map((a) => new URL(`http://${a}`)),
+      clientUrls: listeners.urls.map((u) => new URL(u)),
       server,
       async close() {
         if (closed) return;
@@ -126,12 +128,13 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
  * their db, the /members and /version endpoints joining members ask, lease renewals forwarded by
  * followers. Listens on --listen-peer-urls, as etcd does even for a single member.
  */
-async function startPeerTransport(cfg: ServerConfig, state: MemberState, server: EtcdServer, logger: Logger): Promise<Transport> {
+async function startPeerTransport(cfg: ServerConfig, state: MemberState, server: EtcdServer, logger: Logger, peerTls: PeerTls | undefined): Promise<Transport> {
   const node = state.raft.node;
   const transport = createTransport({
     memberId: state.memberId,
     clusterId: state.clusterId,
     listenPeerUrls: cfg.listenPeerUrls,
+    ...(peerTls ? { tls: { server: peerTls.server.serverOptions(), client: peerTls.client() } } : {}),
     logger,
     onMessage: (m) => {
       try {
