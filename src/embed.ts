@@ -55,6 +55,9 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
     initialClusterToken: cfg.initialClusterToken,
     advertisePeerUrls: cfg.initialAdvertisePeerUrls.map(urlString),
     snapshotCount: cfg.snapshotCount,
+    authToken: cfg.authToken,
+    authTokenTtl: cfg.authTokenTtl,
+    bcryptCost: cfg.bcryptCost,
     heartbeatMs: cfg.heartbeatInterval,
     electionMs: cfg.electionTimeout,
     maxSnapshots: cfg.maxSnapshots,
@@ -71,6 +74,7 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
     maxTxnOps: cfg.maxTxnOps,
     heartbeatMs: cfg.heartbeatInterval,
     strictReconfigCheck: cfg.strictReconfigCheck,
+    clientCertAuth: cfg.clientCertAuth,
     quotaBackendBytes: cfg.quotaBackendBytes > 0 ? cfg.quotaBackendBytes : DEFAULT_QUOTA_BYTES,
     electionMs: cfg.electionTimeout,
     logger,
@@ -93,7 +97,7 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
       {
         currentRevision: () => server.currentRevision(),
         isLeader: () => server.isLeader(),
-        compact: async (revision) => void (await server.compact(CompactionRequest.fromPartial({ revision: BigInt(revision) }))),
+        compact: async (revision) => void (await server.compact(CompactionRequest.fromPartial({ revision: BigInt(revision) }), true)),
       },
       logger,
     );

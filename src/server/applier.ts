@@ -11,6 +11,8 @@ import type { Lessor } from '../lease/index.js';
 import { applyCompaction, applyDeleteRange, applyPut, applyTxn, type LeaseView } from './apply/kv.js';
 import type { AlarmStore } from './alarms.js';
 import type { ClusterStore } from './cluster-store.js';
+import type { AuthStore } from '../auth/index.js';
+import { applyAuthRequest, checkAppliedPermission } from './apply/auth.js';
 import { EtcdServerError } from './errors.js';
 
 export type ApplyResult =
@@ -23,6 +25,7 @@ export interface ApplierDeps {
   alarms: AlarmStore;
   cluster: ClusterStore;
   v2: V2Store;
+  auth: AuthStore;
 }
 
 export class Applier {
@@ -64,6 +67,11 @@ export class Applier {
 
   private dispatch(r: InternalRaftRequest, index: number): ApplyResult {
     const kv = this.d.kv;
+    // etcd's authApplierV3: the proposer's permissions, as of the auth revision it saw
+    const lessor = this.d.lessor;
+    checkAppliedPermission(this.d.auth, r, (id) => (lessor.exists(id) ? lessor.timeToLive(id, true).keys : []));
+    const authBody = applyAuthRequest(this.d.auth, r, index);
+    if (authBody !== undefined) return { response: authBody, rev: kv.rev() };
     if (r.put) {
       const response = kv.write(index, (txn) => applyPut(txn, r.put!, this.leases));
       return { response, rev: kv.rev() };

@@ -11,6 +11,7 @@ import { WAL } from '../wal/index.js';
 import { Snapshotter } from '../snap/snapshotter.js';
 import { V2Store } from '../v2store/index.js';
 import { fetchMembers } from '../transport/index.js';
+import { AuthStore, newTokenProvider } from '../auth/index.js';
 import { Metadata } from '../proto/etcdserver/etcdserverpb/etcdserver.js';
 import { IdGenerator } from '../util/idutil.js';
 import { AlarmStore } from './alarms.js';
@@ -30,6 +31,10 @@ export interface BootstrapConfig {
   /** --initial-advertise-peer-urls (checked against this member's --initial-cluster entry). */
   advertisePeerUrls: string[];
   snapshotCount: number;
+  /** --auth-token, --auth-token-ttl (s), --bcrypt-cost. */
+  authToken: string;
+  authTokenTtl: number;
+  bcryptCost: number;
   heartbeatMs: number;
   electionMs: number;
   maxSnapshots: number;
@@ -203,6 +208,10 @@ function assemble(cfg: BootstrapConfig, p: Parts): MemberState {
   });
   lessor.recover();
   attachLeasedKeys(kv, lessor, cfg.logger);
+  // a simple token names the index of its Authenticate entry: judge it only once applied
+  let waitApplied: (index: number) => Promise<void> = async () => undefined;
+  const tokens = newTokenProvider(cfg.authToken, { ttlSeconds: cfg.authTokenTtl, waitApplied: (i) => waitApplied(i) });
+  const auth = new AuthStore(backend, { tokenProvider: tokens, bcryptCost: cfg.bcryptCost });
   const alarms = new AlarmStore({
     put: (k, v) => backend.write((tx) => tx.put('alarm', k, v)),
     delete: (k) => backend.write((tx) => tx.delete('alarm', k)),
@@ -217,6 +226,7 @@ function assemble(cfg: BootstrapConfig, p: Parts): MemberState {
     lessor,
     alarms,
     cluster: new ClusterStore(backend),
+    auth,
     v2: p.v2,
     storage: p.storage,
     wal: p.wal,
@@ -230,6 +240,7 @@ function assemble(cfg: BootstrapConfig, p: Parts): MemberState {
     reqIdGen: new IdGenerator(p.memberId, Date.now()),
     logger: cfg.logger,
   });
+  waitApplied = (i) => state.appliedWait.wait(i);
   state.raft = new RaftNode({
     id: p.memberId,
     storage: p.storage,

@@ -30,6 +30,7 @@ import type { Logger } from './logger.js';
 import type { WatchHandle, WatchSink, WatchSpec } from './types.js';
 import { Applier, type ApplyResult } from './applier.js';
 import type { ClusterStore } from './cluster-store.js';
+import type { AuthStore } from '../auth/index.js';
 import type { IdGenerator } from '../util/idutil.js';
 
 /** etcd: SnapshotCatchUpEntries — entries kept in memory behind a snapshot for slow followers. */
@@ -44,6 +45,7 @@ export interface MemberStateDeps {
   lessor: Lessor;
   alarms: AlarmStore;
   cluster: ClusterStore;
+  auth: AuthStore;
   v2: V2Store;
   storage: MemoryStorage;
   wal: WAL;
@@ -67,6 +69,7 @@ export class MemberState {
   readonly lessor: Lessor;
   readonly alarms: AlarmStore;
   readonly cluster: ClusterStore;
+  readonly auth: AuthStore;
   readonly v2: V2Store;
   readonly appliedWait = new AppliedWait();
   raft!: RaftNode;
@@ -95,9 +98,10 @@ export class MemberState {
     this.alarms = deps.alarms;
     this.cluster = deps.cluster;
     this.v2 = deps.v2;
+    this.auth = deps.auth;
     this.confState = deps.confState;
     this.snapshotIndex = deps.snapshotIndex;
-    this.applier = new Applier({ kv: deps.kv, lessor: deps.lessor, alarms: deps.alarms, cluster: deps.cluster, v2: deps.v2 });
+    this.applier = new Applier({ kv: deps.kv, lessor: deps.lessor, alarms: deps.alarms, cluster: deps.cluster, v2: deps.v2, auth: deps.auth });
     // v2 state is rebuilt by replaying the log from the snapshot: reads wait for that replay
     this.appliedWait.trigger(deps.snapshotIndex);
   }
@@ -327,6 +331,7 @@ export class MemberState {
       attachLeasedKeys(this.kv, this.lessor, this.deps.logger);
       this.alarms.reload();
       this.cluster.reload();
+      this.auth.recover();
       if (snap.data.length > 0) this.v2.recover(snap.data.toString());
       this.confState = snap.metadata.confState;
       this.snapshotIndex = index;
@@ -391,6 +396,7 @@ export class MemberState {
     await this.raft.stop();
     await this.maintenance;
     this.lessor.stop();
+    this.auth.close();
     this.watchable.close();
     await this.kv.close();
     await this.backend.sync();

@@ -52,6 +52,42 @@ import type { ApplyResult } from './applier.js';
 import { checkDeleteRequest, checkPutRequest, checkRangeRequest, validateTxn } from './apply/validate.js';
 import { isTxnReadonly } from './apply/kv.js';
 import { toEtcdError } from './apply/errors.js';
+import { AuthGuard, authenticate } from './auth-guard.js';
+import type { AuthServer } from '../auth/index.js';
+import type {
+  AuthDisableRequest,
+  AuthDisableResponse,
+  AuthEnableRequest,
+  AuthEnableResponse,
+  AuthenticateRequest,
+  AuthenticateResponse,
+  AuthRoleAddRequest,
+  AuthRoleAddResponse,
+  AuthRoleDeleteRequest,
+  AuthRoleDeleteResponse,
+  AuthRoleGetRequest,
+  AuthRoleGetResponse,
+  AuthRoleGrantPermissionRequest,
+  AuthRoleGrantPermissionResponse,
+  AuthRoleListRequest,
+  AuthRoleListResponse,
+  AuthRoleRevokePermissionRequest,
+  AuthRoleRevokePermissionResponse,
+  AuthUserAddRequest,
+  AuthUserAddResponse,
+  AuthUserChangePasswordRequest,
+  AuthUserChangePasswordResponse,
+  AuthUserDeleteRequest,
+  AuthUserDeleteResponse,
+  AuthUserGetRequest,
+  AuthUserGetResponse,
+  AuthUserGrantRoleRequest,
+  AuthUserGrantRoleResponse,
+  AuthUserListRequest,
+  AuthUserListResponse,
+  AuthUserRevokeRoleRequest,
+  AuthUserRevokeRoleResponse,
+} from '../proto/etcdserver/etcdserverpb/rpc.js';
 
 /** etcd's grpc overhead allowance is on the transport; this is the proposal size limit. */
 const DEFAULT_REQUEST_TIMEOUT_MS = 5000;
@@ -68,13 +104,16 @@ export interface ServerOptions {
   heartbeatMs: number;
   /** --strict-reconfig-check (default true). */
   strictReconfigCheck: boolean;
+  /** --client-cert-auth: a verified client certificate's CN is the user when no token is given. */
+  clientCertAuth: boolean;
   quotaBackendBytes: number;
   electionMs: number;
   logger: Logger;
 }
 
-export class EtcdServer implements MemberServer {
+export class EtcdServer implements MemberServer, AuthServer {
   readonly memberId: bigint;
+  private readonly guard: AuthGuard;
   /** Set by startServer when --enable-v2 is on. */
   v2?: V2Member;
   /** Followers forward lease renewals to the leader (etcd does it over the peer port). */
@@ -92,6 +131,7 @@ export class EtcdServer implements MemberServer {
   ) {
     this.memberId = state.memberId;
     this.clusterId = state.clusterId;
+    this.guard = new AuthGuard(state.auth, { clientCertAuth: opts.clientCertAuth });
     this.reads = new ReadIndexBatcher(
       (ctx) => {
         this.state.raft.node.readIndex(ctx);
@@ -123,10 +163,19 @@ export class EtcdServer implements MemberServer {
   // ---- proposals ----
 
   /** Proposes a request through raft and resolves with what its apply produced. */
-  private async proposeRaw(req: Partial<InternalRaftRequest>): Promise<{ response: unknown; rev: number; physicalDone?: Promise<void> }> {
+  /**
+   * `asRoot`: the member's own proposals (lease expiry, auto-compaction, the NOSPACE alarm), made
+   * with root's authority as etcd's WithRoot does; otherwise the caller's credentials are used.
+   */
+  private async proposeRaw(req: Partial<InternalRaftRequest>, asRoot = false): Promise<{ response: unknown; rev: number; physicalDone?: Promise<void> }> {
     const id = this.state.nextRequestId();
+    const header = asRoot
+      ? { ID: id, username: 'root', auth_revision: BigInt(this.state.auth.revision()) }
+      : this.state.auth.isEnabled()
+        ? await this.guard.proposalHeader(id)
+        : { ID: id, username: '', auth_revision: 0n };
     // a shallow merge onto the defaults: fromPartial would deep-copy the request, values included
-    const full: InternalRaftRequest = { ...EMPTY_INTERNAL_REQUEST, ...req, header: { ID: id, username: '', auth_revision: 0n } };
+    const full: InternalRaftRequest = { ...EMPTY_INTERNAL_REQUEST, ...req, header };
     return this.proposeBytes(id, Buffer.from(InternalRaftRequest.encode(full).finish()));
   }
 
@@ -181,9 +230,12 @@ export class EtcdServer implements MemberServer {
   async range(req: RangeRequest): Promise<RangeResponse> {
     checkRangeRequest(req);
     if (!req.serializable) await this.linearizable();
-    const resp = this.state.applyRange(req);
-    resp.header = this.header();
-    return resp;
+    const read = () => {
+      const resp = this.state.applyRange(req);
+      resp.header = this.header();
+      return resp;
+    };
+    return this.state.auth.isEnabled() ? this.guard.range(req, read) : read();
   }
 
   async put(req: PutRequest): Promise<PutResponse> {
@@ -201,17 +253,87 @@ export class EtcdServer implements MemberServer {
     validateTxn(req, this.opts.maxTxnOps);
     if (isTxnReadonly(req)) {
       await this.linearizable();
-      const { resp, rev } = this.state.applyReadOnlyTxn(req);
-      return { ...resp, header: this.header(rev) };
+      const read = () => {
+        const { resp, rev } = this.state.applyReadOnlyTxn(req);
+        return { ...resp, header: this.header(rev) };
+      };
+      return this.state.auth.isEnabled() ? this.guard.readonlyTxn(req, (id) => this.leaseKeys(id), read) : read();
     }
     this.checkQuota(TxnRequest.encode(req).finish().length);
     return this.propose<TxnResponse>({ txn: req });
   }
 
-  async compact(req: CompactionRequest): Promise<CompactionResponse> {
-    const { rev, physicalDone } = await this.proposeRaw({ compaction: req });
+  async compact(req: CompactionRequest, asRoot = false): Promise<CompactionResponse> {
+    const { rev, physicalDone } = await this.proposeRaw({ compaction: req }, asRoot);
     if (req.physical && physicalDone) await physicalDone;
     return { header: this.header(rev) };
+  }
+
+  /** Refuses a new watcher the caller may not read (etcd checks at watch creation). */
+  async authorizeWatch(key: Buffer, rangeEnd: Buffer): Promise<void> {
+    if (this.state.auth.isEnabled()) await this.guard.watch(key, rangeEnd);
+  }
+
+  private leaseKeys(id: bigint): Buffer[] {
+    return this.state.lessor.exists(id) ? this.state.lessor.timeToLive(id, true).keys : [];
+  }
+
+  private async admin(): Promise<void> {
+    if (this.state.auth.isEnabled()) await this.guard.admin();
+  }
+
+  // ---- Auth (etcd's Authenticator): through the log, permissions checked when applied ----
+
+  authEnable(req: AuthEnableRequest): Promise<AuthEnableResponse> {
+    return this.propose({ auth_enable: req });
+  }
+  authDisable(req: AuthDisableRequest): Promise<AuthDisableResponse> {
+    return this.propose({ auth_disable: req });
+  }
+  authenticate(req: AuthenticateRequest): Promise<AuthenticateResponse> {
+    return authenticate(this.state.auth, req, {
+      linearizable: () => this.linearizable(),
+      propose: (a) => this.propose<AuthenticateResponse>({ authenticate: a }),
+    });
+  }
+  userAdd(req: AuthUserAddRequest): Promise<AuthUserAddResponse> {
+    return this.propose({ auth_user_add: req });
+  }
+  userGet(req: AuthUserGetRequest): Promise<AuthUserGetResponse> {
+    return this.propose({ auth_user_get: req });
+  }
+  userList(req: AuthUserListRequest): Promise<AuthUserListResponse> {
+    return this.propose({ auth_user_list: req });
+  }
+  userDelete(req: AuthUserDeleteRequest): Promise<AuthUserDeleteResponse> {
+    return this.propose({ auth_user_delete: req });
+  }
+  userChangePassword(req: AuthUserChangePasswordRequest): Promise<AuthUserChangePasswordResponse> {
+    return this.propose({ auth_user_change_password: req });
+  }
+  userGrantRole(req: AuthUserGrantRoleRequest): Promise<AuthUserGrantRoleResponse> {
+    return this.propose({ auth_user_grant_role: req });
+  }
+  userRevokeRole(req: AuthUserRevokeRoleRequest): Promise<AuthUserRevokeRoleResponse> {
+    return this.propose({ auth_user_revoke_role: req });
+  }
+  roleAdd(req: AuthRoleAddRequest): Promise<AuthRoleAddResponse> {
+    return this.propose({ auth_role_add: req });
+  }
+  roleGet(req: AuthRoleGetRequest): Promise<AuthRoleGetResponse> {
+    return this.propose({ auth_role_get: req });
+  }
+  roleList(req: AuthRoleListRequest): Promise<AuthRoleListResponse> {
+    return this.propose({ auth_role_list: req });
+  }
+  roleDelete(req: AuthRoleDeleteRequest): Promise<AuthRoleDeleteResponse> {
+    return this.propose({ auth_role_delete: req });
+  }
+  roleGrantPermission(req: AuthRoleGrantPermissionRequest): Promise<AuthRoleGrantPermissionResponse> {
+    return this.propose({ auth_role_grant_permission: req });
+  }
+  roleRevokePermission(req: AuthRoleRevokePermissionRequest): Promise<AuthRoleRevokePermissionResponse> {
+    return this.propose({ auth_role_revoke_permission: req });
   }
 
   watch(spec: WatchSpec, sink: WatchSink): WatchHandle {
@@ -281,7 +403,7 @@ export class EtcdServer implements MemberServer {
   private revokeExpiredLeases(): void {
     if (this.closed || !this.isLeader()) return;
     for (const id of this.state.lessor.expired()) {
-      this.leaseRevoke({ ID: id }).catch((err: Error) => {
+      this.proposeRaw({ lease_revoke: { ID: id } }, true).catch((err: Error) => {
         if (err.message !== ServerErrors.leaseNotFound().message) {
           this.opts.logger.warn({ 'lease-id': id.toString(16), error: err.message }, 'failed to revoke lease');
         }
@@ -308,11 +430,13 @@ export class EtcdServer implements MemberServer {
   }
 
   async hash(): Promise<HashResponse> {
+    await this.admin();
     const h = this.state.kv.hash();
     return { header: this.header(h.rev), hash: h.hash };
   }
 
   async hashKV(revision: number): Promise<HashKVResponse> {
+    await this.admin();
     let h;
     try {
       h = this.state.kv.hashKV(revision);
@@ -323,6 +447,7 @@ export class EtcdServer implements MemberServer {
   }
 
   async defragment(): Promise<DefragmentResponse> {
+    await this.admin();
     await this.state.defragment();
     return { header: this.header() };
   }
@@ -343,6 +468,7 @@ export class EtcdServer implements MemberServer {
   }
 
   async snapshot(): Promise<{ size: number; chunks: AsyncIterable<Buffer> }> {
+    await this.admin();
     if (this.closed) throw ServerErrors.stopped();
     return this.state.snapshotStream();
   }
@@ -386,6 +512,7 @@ export class EtcdServer implements MemberServer {
   }
 
   async memberAdd(peerURLs: string[], isLearner: boolean): Promise<MemberAddResponse> {
+    await this.admin();
     const urls = [...peerURLs].sort();
     // etcd: membership.NewMember("", urls, "", now) — the ID mixes in the time of the request
     const id = computeMemberId(urls, '', Math.floor(Date.now() / 1000));
@@ -402,6 +529,7 @@ export class EtcdServer implements MemberServer {
   }
 
   async memberRemove(id: bigint): Promise<MemberRemoveResponse> {
+    await this.admin();
     const members = [...this.state.members.values()];
     const target = members.find((m) => m.id === id);
     if (!target) throw ServerErrors.memberNotFound();
@@ -413,6 +541,7 @@ export class EtcdServer implements MemberServer {
   }
 
   async memberUpdate(id: bigint, peerURLs: string[]): Promise<MemberUpdateResponse> {
+    await this.admin();
     const prev = this.state.members.get(id);
     if (!prev) throw ServerErrors.memberNotFound();
     const member: Member = { ...prev, peerURLs: [...peerURLs].sort() };
@@ -421,6 +550,7 @@ export class EtcdServer implements MemberServer {
   }
 
   async memberPromote(id: bigint): Promise<MemberPromoteResponse> {
+    await this.admin();
     if (!this.isLeader()) throw ServerErrors.notLeader();
     const prev = this.state.members.get(id);
     if (!prev) throw ServerErrors.memberNotFound();
@@ -527,7 +657,7 @@ export class EtcdServer implements MemberServer {
   private checkQuota(cost: number): void {
     if (this.state.alarms.hasNoSpace()) throw ServerErrors.noSpace();
     if (this.state.backend.size() + cost > this.opts.quotaBackendBytes) {
-      this.alarm({ action: AlarmRequest_AlarmAction.ACTIVATE, memberID: this.memberId, alarm: AlarmType.NOSPACE }).catch(() => {});
+      this.proposeRaw({ alarm: { action: AlarmRequest_AlarmAction.ACTIVATE, memberID: this.memberId, alarm: AlarmType.NOSPACE } }, true).catch(() => {});
       throw ServerErrors.noSpace();
     }
   }

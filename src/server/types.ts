@@ -74,6 +74,8 @@ export interface MemberServer {
   compact(req: CompactionRequest): Promise<CompactionResponse>;
 
   watch(spec: WatchSpec, sink: WatchSink): WatchHandle;
+  /** Rejects (with etcd's auth error) when the caller may not watch [key, rangeEnd). */
+  authorizeWatch?(key: Buffer, rangeEnd: Buffer): Promise<void>;
   /** Current revision, for progress notifications. */
   currentRevision(): number;
 

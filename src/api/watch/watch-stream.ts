@@ -13,6 +13,7 @@ import {
 } from '../../proto/etcdserver/etcdserverpb/rpc.js';
 import type { Event } from '../../proto/mvcc/mvccpb/kv.js';
 import type { MemberServer, WatchHandle } from '../../server/types.js';
+import { watchCancelReason } from '../../server/auth-guard.js';
 import { rpcError } from '../errors.js';
 import type { BidiSession, StreamOut } from '../method.js';
 import { RPC_ERRORS } from '../rpc-errors.js';
@@ -66,9 +67,32 @@ export class WatchStream implements BidiSession<WatchRequest> {
 
   message(req: WatchRequest): void {
     if (this.closed) return;
+    // With auth a create waits for its permission check; later requests of the stream wait
+    // behind it so that answers keep the order of the requests.
+    if (this.server.authorizeWatch !== undefined) {
+      this.queue = this.queue.then(() => this.handle(req)).catch(() => undefined);
+      return;
+    }
+    void this.handle(req);
+  }
+
+  private queue: Promise<void> = Promise.resolve();
+
+  private async handle(req: WatchRequest): Promise<void> {
+    if (this.closed) return;
     const u = req.request_union;
     switch (u?.$case) {
       case 'create_request':
+        if (this.server.authorizeWatch !== undefined) {
+          const c = u.value;
+          try {
+            await this.server.authorizeWatch(c.key.length === 0 ? Buffer.from([0]) : c.key, c.range_end);
+          } catch (err) {
+            if (this.closed) return;
+            return this.send({ ...this.response(this.server.currentRevision()), watch_id: INVALID_WATCH_ID, created: true, canceled: true, cancel_reason: watchCancelReason(err) });
+          }
+          if (this.closed) return;
+        }
         return this.create(u.value);
       case 'cancel_request':
         return this.cancel(u.value.watch_id);
