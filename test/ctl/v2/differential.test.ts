@@ -152,6 +152,12 @@ describe('tetcdctl ETCDCTL_API=2 against etcdctl on etcd --enable-v2', { skip: e
   let etcd: Member;
   const ep = () => `--endpoints=${etcd.clientUrl}`;
   const real = (args: readonly string[], opts?: RunOpts) => run('etcdctl', [ep(), ...args], opts);
+  /** The server's current v2 watcher count (/v2/stats/store). */
+  const watchers = async (): Promise<number> => ((await (await fetch(`${etcd.clientUrl}/v2/stats/store`)).json()) as { watchers: number }).watchers;
+  /** Waits (bounded) until a watch started after `before` watchers were counted is registered. */
+  const watcherUp = async (before: number): Promise<void> => {
+    for (let i = 0; i < 100 && (await watchers()) <= before; i++) await sleep(50);
+  };
 
   async function prepare(c: Case): Promise<void> {
     if (c.reset) for (const s of SEED) await real(s);
@@ -209,8 +215,9 @@ describe('tetcdctl ETCDCTL_API=2 against etcdctl on etcd --enable-v2', { skip: e
       const outs: string[] = [];
       for (const p of ['etcdctl', 'tetcdctl'] as const) {
         for (const s of SEED) await real(s);
+        const before = await watchers();
         const w = start(p, [ep(), ...args]);
-        await sleep(700);
+        await watcherUp(before);
         for (const wr of writes) await real(wr);
         await sleep(300);
         const r = args.includes('-f') ? await w.stop() : await w.done;
@@ -227,8 +234,9 @@ describe('tetcdctl ETCDCTL_API=2 against etcdctl on etcd --enable-v2', { skip: e
     const script = 'echo "$ETCD_WATCH_ACTION $ETCD_WATCH_KEY $ETCD_WATCH_VALUE"';
     const outs: string[] = [];
     for (const p of ['etcdctl', 'tetcdctl'] as const) {
+      const before = await watchers();
       const w = start(p, [ep(), 'exec-watch', '--recursive', '/t/ew', '--', 'sh', '-c', script]);
-      await sleep(700);
+      await watcherUp(before);
       await real(['set', '/t/ew/k', 'v1']);
       await sleep(300);
       await real(['set', '/t/ew/k', 'v2']);
