@@ -2,7 +2,8 @@
 // layout and IDs; an existing data dir is recovered (backend + newest raft snapshot + the WAL
 // after it), and the entries after the backend's consistent index are re-applied.
 import { existsSync, mkdirSync, readdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { copyFile, open, rename, rm } from 'node:fs/promises';
 import { Backend, detectDbFormat } from '../backend/index.js';
 import { KVStore, WatchableStore } from '../mvcc/index.js';
 import { Lessor, LEASE_BUCKET, encodeLeaseKey, encodeLeaseRecord, decodeLeaseRecord, minLeaseTtl } from '../lease/index.js';
@@ -53,11 +54,10 @@ export async function bootstrapMember(cfg: BootstrapConfig): Promise<MemberState
   mkdirSync(cfg.dataDir, { recursive: true, mode: 0o700 });
   mkdirSync(snapDir, { recursive: true, mode: 0o700 });
   const dbPath = join(snapDir, 'db');
-  const format = detectDbFormat(dbPath);
+  let format = detectDbFormat(dbPath);
   if (format === 'bbolt') {
-    throw new BootstrapError(
-      `${dbPath} is an etcd (bbolt) database; tetcd cannot open an etcd data dir directly: restore an etcd snapshot of it with 'tetcdctl snapshot restore' instead`,
-    );
+    await importEtcdDb(dbPath, cfg.logger);
+    format = detectDbFormat(dbPath);
   }
   if (format === 'unknown') throw new BootstrapError(`${dbPath}: not a tetcd database (corrupt or foreign file); refusing to start`);
   const backend = Backend.open(dbPath);
@@ -101,6 +101,38 @@ async function newMember(cfg: BootstrapConfig, backend: Backend, snapDir: string
   const peers: Peer[] = members.map((m) => ({ id: m.id, context: Buffer.from(memberToJson(m)) }));
   state.raft.node.bootstrap(peers);
   return state;
+}
+
+/**
+ * An etcd 3.4 data dir (or one written by the real `etcdctl snapshot restore`): its WAL and .snap
+ * files are in the format tetcd uses, its bbolt db is imported once into LMDB. The original is
+ * kept next to it as `db.etcd-bbolt`; the import is written aside and renamed into place, so a
+ * crash during it leaves the original untouched and the import is simply done again.
+ */
+async function importEtcdDb(dbPath: string, logger: Logger): Promise<void> {
+  const kept = `${dbPath}.etcd-bbolt`;
+  const tmp = `${dbPath}.importing`;
+  logger.info({ path: dbPath, kept }, 'importing an etcd (bbolt) backend into tetcd');
+  await rm(tmp, { force: true });
+  await rm(`${tmp}-lock`, { force: true });
+  const { importBolt } = await import('../backup/bolt-import.js');
+  const { backend, result } = await importBolt(dbPath, tmp);
+  await backend.sync();
+  await backend.close();
+  await rm(`${tmp}-lock`, { force: true });
+  await copyFile(dbPath, kept);
+  await rename(tmp, dbPath);
+  await fsyncDir(dirname(dbPath));
+  logger.info({ keys: result.counts.get('key') ?? 0, kept }, 'imported the etcd backend; the original is kept');
+}
+
+async function fsyncDir(dir: string): Promise<void> {
+  const fh = await open(dir, 'r');
+  try {
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
 }
 
 /** etcd's check that this member's --initial-advertise-peer-urls are its --initial-cluster entry. */
