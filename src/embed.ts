@@ -162,7 +162,15 @@ async function startPeerTransport(cfg: ServerConfig, state: MemberState, server:
   state.send = (msgs) => {
     const snaps = msgs.filter((m) => m.type === MessageType.MsgSnap);
     transport.send(snaps.length === 0 ? msgs : msgs.filter((m) => m.type !== MessageType.MsgSnap));
-    for (const m of snaps) transport.sendSnapshot(m, () => state.snapshotDbCopy());
+    for (const m of snaps) {
+      state.mergedSnapshot(m).then(
+        ({ msg, db }) => transport.sendSnapshot(msg, async () => db),
+        (err: Error) => {
+          logger.warn({ error: err.message, 'remote-peer-id': idToHex(m.to) }, 'failed to make a snapshot to send');
+          node.reportSnapshot(m.to, false);
+        },
+      );
+    }
   };
   transport.on('unreachable', (id) => node.reportUnreachable(id));
   transport.on('snapshotStatus', (id, ok) => node.reportSnapshot(id, ok));

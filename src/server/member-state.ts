@@ -341,20 +341,33 @@ export class MemberState {
     this.deps.logger.info({ 'snapshot-index': index }, 'applied snapshot');
   }
 
-  /** The db file a leader sends with a snapshot: a consistent copy of this backend. */
-  async snapshotDbCopy(): Promise<{ path: string; size: number; cleanup(): Promise<void> }> {
-    const dir = join(this.deps.dataDir, 'member', 'snap');
-    const path = join(dir, `db.send-${process.pid}-${Date.now()}-${Math.random().toString(36).slice(2)}.tmp`);
-    await this.backend.copyTo(path);
-    const { statSync } = await import('node:fs');
-    return {
-      path,
-      size: statSync(path).size,
-      cleanup: async () => {
-        await rm(path, { force: true });
-        await rm(`${path}-lock`, { force: true });
-      },
-    };
+  /**
+   * What a leader sends to a member that needs a snapshot, made as etcd's
+   * createMergedSnapshotMessage makes it: not the last raft snapshot (whose configuration may
+   * predate the member), but the state applied now — applied index and its term, the current
+   * configuration, the v2 store and a consistent copy of the backend, all taken between two
+   * applies.
+   */
+  mergedSnapshot(m: Message): Promise<{ msg: Message; db: { path: string; size: number; cleanup(): Promise<void> } }> {
+    return this.exclusive(async () => {
+      const index = this.appliedWait.appliedIndex;
+      const term = this.deps.storage.term(index);
+      const data = Buffer.from(this.v2.save());
+      const confState = { voters: [...this.confState.voters], learners: [...this.confState.learners] };
+      const dir = join(this.deps.dataDir, 'member', 'snap');
+      const path = join(dir, `db.send-${process.pid}-${Date.now()}-${Math.random().toString(36).slice(2)}.tmp`);
+      await this.backend.copyTo(path);
+      const { statSync } = await import('node:fs');
+      const db = {
+        path,
+        size: statSync(path).size,
+        cleanup: async () => {
+          await rm(path, { force: true });
+          await rm(`${path}-lock`, { force: true });
+        },
+      };
+      return { msg: { ...m, snapshot: { data, metadata: { index, term, confState } } }, db };
+    });
   }
 
   defragment(): Promise<void> {

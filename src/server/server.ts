@@ -688,8 +688,9 @@ function isStarted(m: Member): boolean {
 function readyToAddVoter(members: Member[]): boolean {
   const voters = members.filter((m) => !m.isLearner);
   const started = voters.filter(isStarted).length;
-  if (started === 1 && voters.length === 2) return true; // etcd's special case: a new cluster of 2 that lost one
-  return started >= Math.floor((voters.length + 1) / 2) + 1;
+  const after = voters.length + 1;
+  if (started === 1 && after === 2) return true; // etcd: adding to a one-member cluster (restoring one)
+  return started >= Math.floor(after / 2) + 1;
 }
 
 /** etcd's IsReadyToRemoveVotingMember: the started voters left must be a quorum of those left. */
