@@ -54,6 +54,7 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
     initialClusterState: cfg.initialClusterState,
     initialClusterToken: cfg.initialClusterToken,
     advertisePeerUrls: cfg.initialAdvertisePeerUrls.map(urlString),
+    forceNewCluster: cfg.forceNewCluster,
     snapshotCount: cfg.snapshotCount,
     authToken: cfg.authToken,
     authTokenTtl: cfg.authTokenTtl,

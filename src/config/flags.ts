@@ -302,8 +302,7 @@ export const FLAGS: readonly FlagSpec[] = [
   flag('enable-grpc-gateway', 'bool', 'true', null, 'Enable GRPC gateway.'),
 
   // Unsafe
-  flag('force-new-cluster', 'bool', 'false', 'Unsafe feature', 'Force to create a new one-member cluster.',
-    { supported: NOT_YET }),
+  flag('force-new-cluster', 'bool', 'false', 'Unsafe feature', 'Force to create a new one-member cluster.'),
   flag('unsafe-no-fsync', 'bool', 'false', null, 'Disables fsync, unsafe, will cause data loss.',
     { supported: 'tetcd always fsyncs its WAL' }),
 

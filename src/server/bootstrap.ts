@@ -7,7 +7,7 @@ import { copyFile, open, rename, rm } from 'node:fs/promises';
 import { Backend, detectDbFormat } from '../backend/index.js';
 import { KVStore, WatchableStore } from '../mvcc/index.js';
 import { Lessor, LEASE_BUCKET, encodeLeaseKey, encodeLeaseRecord, decodeLeaseRecord, minLeaseTtl } from '../lease/index.js';
-import { MemoryStorage, decodeEntry, decodeSnapshot, type ConfState, type Peer } from '../raft/index.js';
+import { MemoryStorage, decodeEntry, decodeSnapshot, decodeConfChange, encodeConfChange, encodeEntry, ConfChangeType, EntryType, type ConfState, type Entry, type Peer, type Snapshot } from '../raft/index.js';
 import { WAL } from '../wal/index.js';
 import { Snapshotter } from '../snap/snapshotter.js';
 import { V2Store } from '../v2store/index.js';
@@ -31,6 +31,8 @@ export interface BootstrapConfig {
   initialClusterToken: string;
   /** --initial-advertise-peer-urls (checked against this member's --initial-cluster entry). */
   advertisePeerUrls: string[];
+  /** --force-new-cluster: restart as the only member of the cluster (disaster recovery). */
+  forceNewCluster: boolean;
   snapshotCount: number;
   /** --auth-token, --auth-token-ttl (s), --bcrypt-cost. */
   authToken: string;
@@ -201,8 +203,11 @@ async function restartMember(cfg: BootstrapConfig, backend: Backend, snapDir: st
   );
   const storage = new MemoryStorage();
   if (snap) storage.applySnapshot(snap);
-  storage.setHardState(hardState);
-  storage.append(entries.map((e) => decodeEntry(e.encoded)));
+  let hs = hardState;
+  let ents = entries.map((e) => decodeEntry(e.encoded));
+  if (cfg.forceNewCluster) ({ hs, ents } = await forceNewCluster(cfg, wal, memberId, snap, hs, ents));
+  storage.setHardState(hs);
+  storage.append(ents);
   const confState = snap ? snap.metadata.confState : { voters: [], learners: [] };
   const v2 = newV2Store();
   if (snap && snap.data.length > 0) {
@@ -210,6 +215,46 @@ async function restartMember(cfg: BootstrapConfig, backend: Backend, snapDir: st
     cfg.logger.info({ 'snapshot-index': walSnap.index }, 'recovered v2 store from snapshot');
   }
   return assemble(cfg, { backend, wal, storage, snapDir, memberId, clusterId, confState, snapshotIndex: walSnap.index, v2 });
+}
+
+/**
+ * --force-new-cluster (etcd's restartAsStandaloneNode): uncommitted entries are discarded, and
+ * committed ConfChange entries removing every other member (adding this one if needed) are
+ * appended, so the member restarts as the only voter of its cluster, with all its data.
+ */
+async function forceNewCluster(
+  cfg: BootstrapConfig,
+  wal: WAL,
+  self: bigint,
+  snap: Snapshot | undefined,
+  hardState: { term: number; vote: bigint; commit: number },
+  entries: Entry[],
+): Promise<{ hs: { term: number; vote: bigint; commit: number }; ents: Entry[] }> {
+  const kept = entries.filter((e) => e.index <= hardState.commit);
+  if (kept.length < entries.length) cfg.logger.info({ 'discarded-entries': entries.length - kept.length }, 'discarding uncommitted WAL entries');
+  const ids = new Set<bigint>([...(snap?.metadata.confState.voters ?? []), ...(snap?.metadata.confState.learners ?? [])]);
+  for (const e of kept) {
+    if (e.type !== EntryType.ConfChange) continue;
+    const cc = decodeConfChange(e.data);
+    if (cc.type === ConfChangeType.RemoveNode) ids.delete(cc.nodeId);
+    else if (cc.type === ConfChangeType.AddNode || cc.type === ConfChangeType.AddLearnerNode) ids.add(cc.nodeId);
+  }
+  let index = kept.length > 0 ? kept[kept.length - 1]!.index : (snap?.metadata.index ?? 0);
+  const term = hardState.term;
+  const added: Entry[] = [];
+  for (const id of [...ids].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))) {
+    if (id === self) continue;
+    added.push({ term, index: ++index, type: EntryType.ConfChange, data: encodeConfChange({ type: ConfChangeType.RemoveNode, nodeId: id, context: Buffer.alloc(0), id: 0n }) });
+  }
+  if (!ids.has(self)) {
+    const peerURLs = cfg.advertisePeerUrls;
+    const context = Buffer.from(memberToJson({ id: self, name: cfg.name, peerURLs, clientURLs: [], isLearner: false }));
+    added.push({ term, index: ++index, type: EntryType.ConfChange, data: encodeConfChange({ type: ConfChangeType.AddNode, nodeId: self, context, id: 0n }) });
+  }
+  const hs = { term, vote: hardState.vote, commit: index };
+  await wal.save(hs, added.map((e) => ({ index: e.index, term: e.term, encoded: encodeEntry(e) })), true);
+  cfg.logger.warn({ 'local-member-id': idToHex(self), 'removed-members': [...ids].filter((i) => i !== self).map(idToHex), commit: index }, 'forcing restart member as a standalone (one-member) cluster');
+  return { hs, ents: [...kept, ...added] };
 }
 
 interface Parts {

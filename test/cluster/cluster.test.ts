@@ -123,3 +123,28 @@ test('a three-member cluster replicates, survives its leader, and takes a new me
   const list = await unary(cluster, cluster.memberList, MemberListRequest.fromPartial({}));
   assert.deepEqual(list.members.map((m) => m.name).sort(), ['m1', 'm2', 'm3', 'm4']);
 });
+
+test('--force-new-cluster restarts a member of a lost cluster alone, with its data', { timeout: 60_000 }, async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'tetcd-force-'));
+  const ports = await freePorts(3);
+  const nodes: Node[] = ['f1', 'f2', 'f3'].map((name, i) => ({ name, peerPort: ports[i]!, dataDir: join(dir, name) }));
+  t.after(async () => {
+    for (const n of nodes) await down(n).catch(() => undefined);
+    await rm(dir, { recursive: true, force: true });
+  });
+  await Promise.all(nodes.map((n) => up(n, nodes, 'new')));
+  const [a] = nodes as [Node];
+  await unary(a.c!.kv, a.c!.kv.put, PutRequest.fromPartial({ key: Buffer.from('kept'), value: Buffer.from('yes') }));
+  for (const n of nodes) await down(n);
+
+  // two of three are lost for good: the survivor starts as a one-member cluster
+  a.srv = await startServer({ ...opts(a, nodes, 'new'), forceNewCluster: true });
+  a.c = connect(a.srv.clientUrls[0]!.host);
+  const r = await unary(a.c.kv, a.c.kv.range, RangeRequest.fromPartial({ key: Buffer.from('kept') }));
+  assert.equal(r.kvs[0]?.value.toString(), 'yes');
+  await unary(a.c.kv, a.c.kv.put, PutRequest.fromPartial({ key: Buffer.from('after'), value: Buffer.from('ok') }));
+  const cluster = new ClusterClient(a.srv.clientUrls[0]!.host, credentials.createInsecure());
+  t.after(() => cluster.close());
+  const list = await unary(cluster, cluster.memberList, MemberListRequest.fromPartial({}));
+  assert.deepEqual(list.members.map((m) => m.ID), [a.srv.memberId]);
+});
