@@ -99,7 +99,7 @@ test('the flags the brief requires are supported, and the ones tetcd cannot hono
     'peer-key-file', 'peer-client-cert-auth', 'peer-trusted-ca-file', 'peer-auto-tls', 'auth-token', 'bcrypt-cost',
   ];
   for (const name of supported) assert.equal(lookupFlag(name)?.supported, true, `--${name} supported`);
-  for (const name of ['enable-pprof', 'force-new-cluster', 'experimental-initial-corrupt-check', 'discovery', 'proxy']) {
+  for (const name of ['enable-pprof', 'experimental-initial-corrupt-check', 'discovery', 'proxy']) {
     assert.equal(typeof lookupFlag(name)?.supported, 'string', `--${name} unsupported`);
   }
 });

@@ -198,9 +198,9 @@ test('auto compaction retention: bare numbers are hours (periodic) or revisions,
 
 test('unsupported flags: fine at their default, refused with exit 1 at any other value', () => {
   assert.equal(cfg(['--enable-pprof=false']).enablePprof, false);
-  assert.equal(cfg(['--force-new-cluster=false', '--proxy', 'off']).forceNewCluster, false);
+  assert.equal(cfg(['--initial-election-tick-advance=true', '--proxy', 'off']).initialElectionTickAdvance, true);
   fails(['--enable-pprof'], "--enable-pprof is not supported by tetcd yet (Go's pprof endpoints have no Node.js equivalent in tetcd yet)", 1);
-  fails(['--force-new-cluster'], '--force-new-cluster is not supported by tetcd yet (not implemented in tetcd yet)', 1);
+  fails(['--initial-election-tick-advance=false'], '--initial-election-tick-advance is not supported by tetcd yet (not implemented in tetcd yet)', 1);
   fails([], '--experimental-initial-corrupt-check is not supported by tetcd yet (not implemented in tetcd yet)', 1, {
     ETCD_EXPERIMENTAL_INITIAL_CORRUPT_CHECK: 'true',
   });

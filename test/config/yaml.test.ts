@@ -147,7 +147,7 @@ test('bad URLs, bad YAML and a missing file are reported with etcd\'s texts', ()
 });
 
 test('unsupported settings in a file are refused like on the command line', () => {
-  assert.equal(yamlError('force-new-cluster: true\n'), '--force-new-cluster is not supported by tetcd yet (not implemented in tetcd yet)');
+  assert.equal(yamlError('experimental-initial-corrupt-check: true\n'), '--experimental-initial-corrupt-check is not supported by tetcd yet (not implemented in tetcd yet)');
   assert.equal(fromYaml('enable-pprof: false\n').enablePprof, false);
 });
 
