@@ -49,7 +49,8 @@ async function restoreAndCheck(t: { after(fn: () => Promise<void>): void }, dir:
   assert.deepEqual(kvsOf(got), kvsOf(expected), 'same keys, values, revisions, versions and leases');
   assert.equal(got.header.revision, expected.header.revision, 'the revision is the snapshot\'s');
   const leases = await ctlJson(ep, ['lease', 'list']);
-  assert.deepEqual(leases.leases.map((l: any) => BigInt(l.id).toString(16)), [lease]);
+  // etcdctl prints lease IDs as %016x (zero-padded): compare the numbers
+  assert.deepEqual(leases.leases.map((l: any) => BigInt(l.id)), [BigInt(`0x${lease}`)]);
   const ttl = await etcdctl(ep, ['lease', 'timetolive', lease, '--keys']);
   assert.match(ttl.stdout, /granted with TTL\(900s\).*attached keys\(\[leased\]\)/);
   const members = await ctlJson(ep, ['member', 'list']);
