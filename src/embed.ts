@@ -30,6 +30,8 @@ export type StartOptions = Partial<ServerConfig> & {
   logger?: Logger | 'silent';
   /** Called if the member hits an unrecoverable error (a failed fsync) and stops serving writes. */
   onFatal?: (err: Error) => void;
+  /** Called when the member was removed from its cluster and has stopped itself. */
+  onRemoved?: () => void;
 };
 
 /** How long a member waits to become leader of its single-member cluster before giving up. */
@@ -82,8 +84,13 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
   });
   if (cfg.enableV2) server.v2 = new V2MemberAdapter(server, state, cfg.name);
   let transport: Transport | undefined;
+  // set once the member runs; a member removed from its cluster closes itself
+  let stopSelf: () => Promise<void> = async () => undefined;
   try {
-    transport = await startPeerTransport(cfg, state, server, logger, peerTls);
+    transport = await startPeerTransport(cfg, state, server, logger, peerTls, () => {
+      void stopSelf().catch(() => undefined);
+      options.onRemoved?.();
+    });
     state.raft.start();
     await server.becomeReady(LEADER_WAIT_MS, cfg.name, cfg.advertiseClientUrls.map(urlString), CLUSTER_VERSION);
     const listeners = await serveClientUrls(cfg.listenClientUrls, server, {
@@ -104,7 +111,7 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
     );
     logger.info({}, 'ready to serve client requests');
     let closed = false;
-    return {
+    const running: RunningServer = {
       name: cfg.name,
       memberId: server.memberId,
       clusterId: server.clusterId,
@@ -121,6 +128,8 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
         logger.info({ name: cfg.name }, 'stopped serving peer traffic');
       },
     };
+    stopSelf = () => running.close();
+    return running;
   } catch (err) {
     await server.close();
     await transport?.stop();
@@ -133,7 +142,14 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
  * their db, the /members and /version endpoints joining members ask, lease renewals forwarded by
  * followers. Listens on --listen-peer-urls, as etcd does even for a single member.
  */
-async function startPeerTransport(cfg: ServerConfig, state: MemberState, server: EtcdServer, logger: Logger, peerTls: PeerTls | undefined): Promise<Transport> {
+async function startPeerTransport(
+  cfg: ServerConfig,
+  state: MemberState,
+  server: EtcdServer,
+  logger: Logger,
+  peerTls: PeerTls | undefined,
+  onRemoved: () => void,
+): Promise<Transport> {
   const node = state.raft.node;
   const transport = createTransport({
     memberId: state.memberId,
@@ -175,13 +191,19 @@ async function startPeerTransport(cfg: ServerConfig, state: MemberState, server:
   };
   transport.on('unreachable', (id) => node.reportUnreachable(id));
   transport.on('snapshotStatus', (id, ok) => node.reportSnapshot(id, ok));
-  transport.on('removed', (by) => {
-    logger.warn({ 'local-member-id': idToHex(state.memberId), 'removed-by': idToHex(by) }, 'the member has been permanently removed from the cluster');
-  });
+  // A removed member stops, as etcd's does (it could only disrupt the cluster by campaigning).
+  const removed = (by?: bigint) => {
+    logger.warn({ 'local-member-id': idToHex(state.memberId), ...(by ? { 'removed-by': idToHex(by) } : {}) }, 'the member has been permanently removed from the cluster');
+    setImmediate(() => onRemoved());
+  };
+  transport.on('removed', (by) => removed(by));
   const peers = state.members.size > 0 ? [...state.members.values()] : state.remotePeers;
   for (const m of peers) if (m.id !== state.memberId) transport.addPeer(m.id, m.peerURLs);
   state.onMembershipChange = (type, id, member) => {
-    if (id === state.memberId) return;
+    if (id === state.memberId) {
+      if (type === ConfChangeType.RemoveNode) removed();
+      return;
+    }
     if (type === ConfChangeType.RemoveNode) transport.removePeer(id);
     else if (member) transport.addPeer(id, member.peerURLs);
     if (type === ConfChangeType.UpdateNode && member) transport.updatePeer(id, member.peerURLs);
@@ -199,5 +221,5 @@ function urlString(u: URL | string): string {
 }
 
 function stripUndefined<T extends object>(o: T): Partial<T> {
-  return Object.fromEntries(Object.entries(o).filter(([k, v]) => v !== undefined && k !== 'logger' && k !== 'onFatal')) as Partial<T>;
+  return Object.fromEntries(Object.entries(o).filter(([k, v]) => v !== undefined && k !== 'logger' && k !== 'onFatal' && k !== 'onRemoved')) as Partial<T>;
 }

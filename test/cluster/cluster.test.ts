@@ -7,7 +7,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startServer, type RunningServer } from '../../src/embed.js';
-import { PutRequest, RangeRequest, StatusRequest, MemberListRequest, MemberAddRequest } from '../../src/proto/etcdserver/etcdserverpb/rpc.js';
+import { PutRequest, RangeRequest, StatusRequest, MemberListRequest, MemberAddRequest, MemberRemoveRequest } from '../../src/proto/etcdserver/etcdserverpb/rpc.js';
 import { ClusterClient } from '../../src/proto/etcdserver/etcdserverpb/rpc.js';
 import { credentials } from '@grpc/grpc-js';
 import { connect, freePorts, sleep, unary, type Clients } from '../helpers/index.js';
@@ -18,6 +18,7 @@ interface Node {
   dataDir: string;
   srv?: RunningServer;
   c?: Clients;
+  removed?: boolean;
 }
 
 const TOKEN = 'cluster-test';
@@ -40,7 +41,7 @@ function opts(n: Node, cluster: Node[], state: 'new' | 'existing') {
 }
 
 async function up(n: Node, cluster: Node[], state: 'new' | 'existing'): Promise<void> {
-  n.srv = await startServer(opts(n, cluster, state));
+  n.srv = await startServer({ ...opts(n, cluster, state), onRemoved: () => (n.removed = true) });
   n.c = connect(n.srv.clientUrls[0]!.host);
 }
 
@@ -122,6 +123,14 @@ test('a three-member cluster replicates, survives its leader, and takes a new me
   assert.equal(r.kvs[0]?.value.toString(), 'v2', 'the new member has the data');
   const list = await unary(cluster, cluster.memberList, MemberListRequest.fromPartial({}));
   assert.deepEqual(list.members.map((m) => m.name).sort(), ['m1', 'm2', 'm3', 'm4']);
+
+  // member remove: the cluster goes on with three, the removed member stops itself
+  await unary(cluster, cluster.memberRemove, MemberRemoveRequest.fromPartial({ ID: d.srv!.memberId }));
+  for (let i = 0; i < 100 && !d.removed; i++) await sleep(50);
+  assert.equal(d.removed, true, 'the removed member stopped');
+  const after = await unary(cluster, cluster.memberList, MemberListRequest.fromPartial({}));
+  assert.deepEqual(after.members.map((m) => m.name).sort(), ['m1', 'm2', 'm3']);
+  await unary(a.c!.kv, a.c!.kv.put, PutRequest.fromPartial({ key: Buffer.from('k'), value: Buffer.from('v3') }));
 });
 
 test('--force-new-cluster restarts a member of a lost cluster alone, with its data', { timeout: 60_000 }, async (t) => {
