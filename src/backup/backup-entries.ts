@@ -9,6 +9,7 @@ import { EntryType, decodeEntry, encodeEntry, type Entry } from '../raft/index.j
 import { decodeV2Request } from '../v2store/index.js';
 import type { WalEntry } from '../wal/index.js';
 import type { Request } from '../proto/etcdserver/etcdserverpb/etcdserver.js';
+import { topLevelField } from '../util/protowire.js';
 
 const MEMBER_ATTRS_PATH = /^\/0\/members\/[0-9a-fA-F]{1,16}\/attributes$/;
 /** InternalRaftRequest fields: the nested v2 request, and the header every v3 request carries. */
@@ -78,32 +79,3 @@ export function encodeEntries(entries: readonly Entry[]): WalEntry[] {
   return entries.map((e) => ({ index: e.index, term: e.term, encoded: encodeEntry(e) }));
 }
 
-/** The bytes of length-delimited field `field` at the top level of a protobuf message. */
-function topLevelField(data: Buffer, field: number): Buffer | undefined {
-  let i = 0;
-  const varint = (): number => {
-    let v = 0;
-    for (let shift = 0; i < data.length && shift < 64; shift += 7) {
-      const b = data[i++]!;
-      v += (b & 0x7f) * 2 ** shift;
-      if (b < 0x80) return v;
-    }
-    return -1;
-  };
-  while (i < data.length) {
-    const tag = varint();
-    if (tag < 0) return undefined;
-    const wire = tag % 8;
-    if (wire === 0) {
-      if (varint() < 0) return undefined;
-    } else if (wire === 1) i += 8;
-    else if (wire === 5) i += 4;
-    else if (wire === 2) {
-      const len = varint();
-      if (len < 0 || i + len > data.length) return undefined;
-      if (Math.floor(tag / 8) === field) return data.subarray(i, i + len);
-      i += len;
-    } else return undefined;
-  }
-  return undefined;
-}

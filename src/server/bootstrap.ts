@@ -3,7 +3,8 @@
 // after it), and the entries after the backend's consistent index are re-applied.
 import { existsSync, mkdirSync, readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { copyFile, open, rename, rm } from 'node:fs/promises';
+import { copyFile, rename, rm } from 'node:fs/promises';
+import { fsyncDir } from '../wal/file-util.js';
 import { Backend, detectDbFormat } from '../backend/index.js';
 import { KVStore, WatchableStore } from '../mvcc/index.js';
 import { Lessor, LEASE_BUCKET, encodeLeaseKey, encodeLeaseRecord, decodeLeaseRecord, minLeaseTtl } from '../lease/index.js';
@@ -128,14 +129,6 @@ async function importEtcdDb(dbPath: string, logger: Logger): Promise<void> {
   logger.info({ keys: result.counts.get('key') ?? 0, kept }, 'imported the etcd backend; the original is kept');
 }
 
-async function fsyncDir(dir: string): Promise<void> {
-  const fh = await open(dir, 'r');
-  try {
-    await fh.sync();
-  } finally {
-    await fh.close();
-  }
-}
 
 /** etcd's check that this member's --initial-advertise-peer-urls are its --initial-cluster entry. */
 function checkAdvertisedPeerUrls(cfg: BootstrapConfig, local: string[]): void {

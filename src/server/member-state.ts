@@ -17,6 +17,7 @@ import { writeBolt } from '../snap/bbolt/index.js';
 import { ETCD_BUCKETS } from '../backend/index.js';
 import { InternalRaftRequest } from '../proto/etcdserver/etcdserverpb/raft_internal.js';
 import { decodeV2Request, type V2Store } from '../v2store/index.js';
+import { topLevelField } from '../util/protowire.js';
 import type { Request as V2Request } from '../proto/etcdserver/etcdserverpb/etcdserver.js';
 import { idToHex } from './membership.js';
 import type { RangeRequest, RangeResponse, TxnRequest, TxnResponse } from '../proto/etcdserver/etcdserverpb/rpc.js';
@@ -145,7 +146,7 @@ export class MemberState {
         else if (isInternalRequest(e.data)) {
           // v3 state lives in the backend: entries it already holds are not applied (nor decoded)
           // again; a v2 request nested in one (older etcds) is, as the v2 store is rebuilt
-          if (e.index <= consistentIndex && fieldBytes(e.data, 2) === undefined) continue;
+          if (e.index <= consistentIndex && topLevelField(e.data, 2) === undefined) continue;
           const req = decodeRequest(e);
           if (req.v2) results.push([req.v2.ID ?? 0n, this.applier.applyV2(decodeV2Nested(e.data, req))]);
           else results.push([req.header?.ID ?? req.ID, this.applier.apply(req, e.index)]);
@@ -424,43 +425,13 @@ export class MemberState {
  * apart (etcd itself tries one decoding, then the other).
  */
 function isInternalRequest(data: Buffer): boolean {
-  return fieldBytes(data, 100) !== undefined;
+  return topLevelField(data, 100) !== undefined;
 }
 
 /** The v2 request nested in an InternalRaftRequest (field 2), decoded so that unset PrevExist/Refresh stay unset. */
 function decodeV2Nested(data: Buffer, req: InternalRaftRequest): V2Request {
-  const bytes = fieldBytes(data, 2);
+  const bytes = topLevelField(data, 2);
   return bytes ? decodeV2Request(bytes) : req.v2!;
-}
-
-/** The bytes of length-delimited field `field` at the top level of a protobuf message, if present. */
-function fieldBytes(data: Buffer, field: number): Buffer | undefined {
-  let i = 0;
-  const varint = (): number => {
-    let v = 0;
-    for (let shift = 0; i < data.length && shift < 64; shift += 7) {
-      const b = data[i++]!;
-      v += (b & 0x7f) * 2 ** shift;
-      if (b < 0x80) return v;
-    }
-    return -1;
-  };
-  while (i < data.length) {
-    const tag = varint();
-    if (tag < 0) return undefined;
-    const wire = tag & 7;
-    if (wire === 0) {
-      if (varint() < 0) return undefined;
-    } else if (wire === 1) i += 8;
-    else if (wire === 5) i += 4;
-    else if (wire === 2) {
-      const len = varint();
-      if (len < 0 || i + len > data.length) return undefined;
-      if (Math.floor(tag / 8) === field) return data.subarray(i, i + len);
-      i += len;
-    } else return undefined;
-  }
-  return undefined;
 }
 
 /** Keys remember their lease; the lessor learns the attachments back from mvcc. */

@@ -203,6 +203,11 @@ export class EtcdServer implements MemberServer, AuthServer {
     } catch {
       this.wait.reject(id, ServerErrors.noLeader());
     }
+    return this.awaitApplied(id, done);
+  }
+
+  /** Kicks the raft loop and waits (bounded) for the proposal's apply result. */
+  private async awaitApplied(id: bigint, done: Promise<ApplyResult>): Promise<{ response: unknown; rev: number; physicalDone?: Promise<void> }> {
     this.state.raft.kick();
     const timer = setTimeout(() => this.wait.reject(id, ServerErrors.timeout()), DEFAULT_REQUEST_TIMEOUT_MS + 2 * this.opts.electionMs);
     try {
@@ -574,14 +579,7 @@ export class EtcdServer implements MemberServer, AuthServer {
     } catch {
       this.wait.reject(id, ServerErrors.noLeader());
     }
-    this.state.raft.kick();
-    const timer = setTimeout(() => this.wait.reject(id, ServerErrors.timeout()), DEFAULT_REQUEST_TIMEOUT_MS + 2 * this.opts.electionMs);
-    try {
-      const result = await done;
-      if ('error' in result) throw result.error;
-    } finally {
-      clearTimeout(timer);
-    }
+    await this.awaitApplied(id, done);
   }
 
   async health(): Promise<{ health: boolean; reason?: string }> {
