@@ -230,6 +230,11 @@ export class RawNode {
     this.raft.advance(rd);
   }
 
+  /** The commit index, without building a whole Status (asked on every proposal). */
+  commitIndex(): number {
+    return this.raft.log.committed;
+  }
+
   status(): Status {
     const r = this.raft;
     const status: Status = {

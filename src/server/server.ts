@@ -193,7 +193,7 @@ export class EtcdServer implements MemberServer, AuthServer {
     if (this.closed) throw ServerErrors.stopped();
     const node = this.state.raft.node;
     if (this.state.raft.leader === 0n) throw ServerErrors.noLeader();
-    if (node.status().commit - this.state.appliedWait.appliedIndex > MAX_GAP_BETWEEN_APPLY_AND_COMMIT) {
+    if (node.commitIndex() - this.state.appliedWait.appliedIndex > MAX_GAP_BETWEEN_APPLY_AND_COMMIT) {
       throw ServerErrors.tooManyRequests();
     }
     if (data.length > this.opts.maxRequestBytes) throw ServerErrors.requestTooLarge();

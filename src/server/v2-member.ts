@@ -49,7 +49,7 @@ export class V2MemberAdapter implements V2Member {
   }
 
   raftIndex(): number {
-    return this.state.raft.node.status().commit;
+    return this.state.raft.node.commitIndex();
   }
 
   raftTerm(): number {
