@@ -17,6 +17,7 @@ import { Gateway } from './http/gateway.js';
 import { createHttpHandler } from './http/handler.js';
 import { Metrics } from './metrics.js';
 import { DEFAULT_PROGRESS_NOTIFY_INTERVAL_MS, GRPC_OVERHEAD_BYTES, type ApiOptions } from './options.js';
+import { fixFirstAuthority } from './h2-authority.js';
 import { sniffProtocol } from './sniff.js';
 
 export interface ClientListeners {
@@ -90,7 +91,7 @@ export function createConnectionRouter(server: MemberServer, opts: ApiOptions): 
     metrics,
     serveSecureConnection(socket) {
       track(socket);
-      if (socket.alpnProtocol === 'h2') return injector.injectConnection(socket);
+      if (socket.alpnProtocol === 'h2') return fixFirstAuthority(socket, () => injector.injectConnection(socket));
       http.emit('connection', socket);
     },
     serveConnection(socket) {
@@ -98,7 +99,7 @@ export function createConnectionRouter(server: MemberServer, opts: ApiOptions): 
       sniffProtocol(socket, (protocol) => {
         // http2 reads the sniffed bytes back out of the socket's buffer itself and then reads
         // the handle natively: resuming here would let the JS stream steal its data.
-        if (protocol === 'http2') return injector.injectConnection(socket);
+        if (protocol === 'http2') return fixFirstAuthority(socket, () => injector.injectConnection(socket));
         http.emit('connection', socket);
         socket.resume();
       });

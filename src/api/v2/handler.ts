@@ -3,6 +3,8 @@
 // /v2/members serve their subtrees, the stats and machines paths are exact, anything else
 // under /v2 is net/http's 404.
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { hasWriteRootAccess } from '../../v2auth/index.js';
+import { AUTH_PREFIX, authStoreFor, serveAuth, writeNoAuth } from './auth.js';
 import { muxCleanPath, pathUnescape } from './go-form.js';
 import { writeNotFound, writePlainError } from './http-util.js';
 import { KEYS_PREFIX } from './key-request.js';
@@ -41,7 +43,13 @@ export function handleV2(req: IncomingMessage, res: ServerResponse, member: V2Me
 
 async function route(req: IncomingMessage, res: ServerResponse, member: V2Member, path: string, rawQuery: string): Promise<void> {
   if (path === KEYS_PREFIX || path.startsWith(`${KEYS_PREFIX}/`)) return serveKeys(req, res, member, path, rawQuery);
-  if (path === MEMBERS_PREFIX || path.startsWith(`${MEMBERS_PREFIX}/`)) return serveMembers(req, res, member, path);
+  if (path === MEMBERS_PREFIX || path.startsWith(`${MEMBERS_PREFIX}/`)) {
+    // etcd's membersHandler: with v2 auth on, changes need root (methods it refuses still get 405).
+    const allowed = ['GET', 'POST', 'DELETE', 'PUT'].includes(req.method ?? '');
+    if (allowed && !(await hasWriteRootAccess(authStoreFor(member), req))) return writeNoAuth(res);
+    return serveMembers(req, res, member, path);
+  }
+  if (path.startsWith(`${AUTH_PREFIX}/`)) return serveAuth(req, res, member, path);
   switch (path) {
     case '/v2/stats/self':
       return serveStats(req, res, member, 'self');

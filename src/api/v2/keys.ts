@@ -2,8 +2,10 @@
 // reads go through raft; plain GET, HEAD and watches are served from the member's own store.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Request } from '../../proto/etcdserver/etcdserverpb/etcdserver.js';
+import { hasKeyPrefixAccess } from '../../v2auth/index.js';
 import {
   EcodeRaftInternal,
+  EcodeUnauthorized,
   STORE_KEYS_PREFIX,
   V2Error,
   type V2Event,
@@ -13,8 +15,9 @@ import {
   nowNs,
   trimEventPrefix,
 } from '../../v2store/index.js';
+import { authStoreFor } from './auth.js';
 import { allowMethod, idString, writeV2Error } from './http-util.js';
-import { parseKeyRequest } from './key-request.js';
+import { KEYS_PREFIX, parseKeyRequest } from './key-request.js';
 import type { V2Member } from './types.js';
 
 /** Actions whose node/prevNode noValueOnSuccess leaves out. */
@@ -37,6 +40,11 @@ export async function serveKeys(
     return;
   }
   const r = parsed.request;
+  // etcd checks v2 auth once the request parsed, on the key as the URL names it.
+  if (!(await hasKeyPrefixAccess(authStoreFor(member), req, urlPath.slice(KEYS_PREFIX.length), r.Recursive ?? false))) {
+    writeV2Error(res, new V2Error(EcodeUnauthorized, 'Insufficient credentials', 0));
+    return;
+  }
   // etcd: a GET with quorum=true is a QGET, through raft (and then wait is ignored).
   if (r.Method === 'GET' && r.Quorum === true) r.Method = 'QGET';
   try {
