@@ -15,6 +15,21 @@ export interface PerfConfig {
   readonly duration: number;
 }
 
+/** A datascale workload: keys to put, bytes per key-value, concurrent clients (checkDatascaleCfgMap). */
+export interface DatascaleConfig {
+  readonly limit: number;
+  readonly kvSize: number;
+  readonly clients: number;
+}
+
+export const DATASCALE_MODELS: Readonly<Record<string, DatascaleConfig>> = {
+  s: { limit: 10_000, kvSize: 1024, clients: 50 },
+  m: { limit: 100_000, kvSize: 1024, clients: 200 },
+  l: { limit: 1_000_000, kvSize: 1024, clients: 500 },
+  // xl aims at the upper bound: 3 versions of 1M objects.
+  xl: { limit: 3_000_000, kvSize: 1024, clients: 1000 },
+};
+
 export const PERF_MODELS: Readonly<Record<string, PerfConfig>> = {
   s: { limit: 150, clients: 50, duration: 60 },
   m: { limit: 1000, clients: 200, duration: 60 },
@@ -25,6 +40,10 @@ export const PERF_MODELS: Readonly<Record<string, PerfConfig>> = {
 const LOAD_ALIASES: Readonly<Record<string, string>> = { s: 's', small: 's', m: 'm', medium: 'm', l: 'l', large: 'l', xl: 'xl', xLarge: 'xl' };
 const PERF_KEY_SIZE = 256;
 const PERF_VALUE_SIZE = 1024;
+const DATASCALE_KEY_SIZE = 512;
+const DATASCALE_VALUE_SIZE = 512;
+/** A deadline far enough away to mean none. */
+const NO_DEADLINE_MS = 2 ** 31;
 const CLEANUP_TIMEOUT_MS = 30_000;
 const BAR_REFRESH_MS = 200;
 /** The thresholds of check perf: throughput at least 90% of the model, slowest <= 0.5 s, stddev <= 0.1 s. */
@@ -145,47 +164,88 @@ class RequestQueue<T> {
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
-/**
- * Puts `limit` random keys a second under `prefix` for `duration` seconds through `clients`
- * (one request in flight each), drawing the bar, and returns pkg/report's statistics.
- */
-export async function runPerfLoad(clients: readonly V3Client[], prefix: Buffer, cfg: PerfConfig, out: (s: string) => void, barWidth: number): Promise<PerfStats> {
-  const queue = new RequestQueue<PutRequest>(cfg.clients);
-  const value = Buffer.alloc(PERF_VALUE_SIZE);
+/** Runs the requests `produce` pushes through `clients` (one request in flight each) and gathers pkg/report's statistics. */
+async function drive(clients: readonly V3Client[], produce: (push: (req: PutRequest) => Promise<void>) => Promise<void>, onResult: () => void): Promise<PerfStats> {
+  const queue = new RequestQueue<PutRequest>(clients.length);
   const lats: number[] = [];
   const errors = new Map<string, number>();
-  const bar = new ProgressBar(cfg.duration, out, barWidth);
-  const ticker = setInterval(() => bar.add(1), 1000);
   const started = performance.now();
   const workers = clients.map(async (c) => {
     for (let req = await queue.take(); req !== undefined; req = await queue.take()) {
       const st = performance.now();
       try {
-        await c.unary('kv', 'put', req, { deadline: new Date(Date.now() + 2 ** 31) });
+        // clientv3's Do with context.Background(): no deadline.
+        await c.unary('kv', 'put', req, { deadline: new Date(Date.now() + NO_DEADLINE_MS) });
         lats.push((performance.now() - st) / 1000);
       } catch (err) {
         const text = errorText(err);
         errors.set(text, (errors.get(text) ?? 0) + 1);
       }
+      onResult();
     }
   });
-  // rate.Limiter with burst 1: the n-th request is due at n/limit seconds; none due after the end.
-  const endAt = started + cfg.duration * 1000;
-  for (let n = 0; ; n++) {
-    const due = started + (n * 1000) / cfg.limit;
-    if (due >= endAt) break;
-    const wait = due - performance.now();
-    if (wait > 1) await sleep(wait);
-    await queue.push({ key: randomKey(prefix, PERF_KEY_SIZE), value, lease: 0n, prev_kv: false, ignore_value: false, ignore_lease: false });
-  }
+  await produce((req) => queue.push(req));
   queue.close();
   await Promise.all(workers);
-  const totalS = (performance.now() - started) / 1000;
-  // The bar's own goroutine ticks `duration` times, then finishes.
-  while (Math.round((performance.now() - started) / 1000) < cfg.duration) await sleep(50);
-  clearInterval(ticker);
+  return stats(lats, errors, (performance.now() - started) / 1000);
+}
+
+function putOf(key: Buffer, value: Buffer): PutRequest {
+  return { key, value, lease: 0n, prev_kv: false, ignore_value: false, ignore_lease: false };
+}
+
+/**
+ * Puts `limit` random keys a second under `prefix` for `duration` seconds through `clients`,
+ * drawing the bar (one step a second), and returns pkg/report's statistics.
+ */
+export async function runPerfLoad(clients: readonly V3Client[], prefix: Buffer, cfg: PerfConfig, out: (s: string) => void, barWidth: number): Promise<PerfStats> {
+  const value = Buffer.alloc(PERF_VALUE_SIZE);
+  const bar = new ProgressBar(cfg.duration, out, barWidth);
+  // The bar's own clock: one step a second, `duration` steps, then it finishes (its goroutine in etcdctl).
+  let ticks = 0;
+  const barDone = new Promise<void>((resolve) => {
+    const ticker = setInterval(() => {
+      bar.add(1);
+      if (++ticks >= cfg.duration) {
+        clearInterval(ticker);
+        resolve();
+      }
+    }, 1000);
+  });
+  const started = performance.now();
+  const endAt = started + cfg.duration * 1000;
+  const s = await drive(
+    clients,
+    async (push) => {
+      // rate.Limiter with burst 1: the n-th request is due at n/limit seconds; none due after the end.
+      for (let n = 0; ; n++) {
+        const due = started + (n * 1000) / cfg.limit;
+        if (due >= endAt) return;
+        const wait = due - performance.now();
+        if (wait > 1) await sleep(wait);
+        await push(putOf(randomKey(prefix, PERF_KEY_SIZE), value));
+      }
+    },
+    () => undefined,
+  );
+  await barDone;
   bar.finish();
-  return stats(lats, errors, totalS);
+  return s;
+}
+
+/** Puts `limit` random keys of the datascale model as fast as `clients` go, the bar counting requests. */
+export async function runDatascaleLoad(clients: readonly V3Client[], prefix: Buffer, limit: number, out: (s: string) => void, barWidth: number): Promise<PerfStats> {
+  const value = Buffer.alloc(DATASCALE_VALUE_SIZE);
+  const bar = new ProgressBar(limit, out, barWidth);
+  const s = await drive(
+    clients,
+    async (push) => {
+      for (let i = 0; i < limit; i++) await push(putOf(randomKey(prefix, DATASCALE_KEY_SIZE), value));
+    },
+    () => bar.add(1),
+  );
+  bar.finish();
+  return s;
 }
 
 /** check perf's verdict lines; true when every threshold passes. */
@@ -283,9 +343,79 @@ const checkPerfCommand: CommandSpec = {
   },
 };
 
+const MEMORY_METRIC = 'process_resident_memory_bytes';
+
+/**
+ * The member's resident memory from its /metrics (etcdctl's endpointMemoryMetrics): 0 after
+ * printing why when it cannot be read.
+ */
+export async function endpointMemoryMetrics(host: string, line: (s: string) => void): Promise<number> {
+  const base = host.startsWith('http://') || host.startsWith('https://') ? host : `http://${host}`;
+  const url = `${base}/metrics`;
+  let text: string;
+  try {
+    text = await (await fetch(url)).text();
+  } catch (err) {
+    line(`fetch error: Get ${JSON.stringify(url)}: ${(err as Error & { cause?: Error }).cause?.message ?? (err as Error).message}`);
+    return 0;
+  }
+  const found = text.split('\n').find((l) => l.startsWith(MEMORY_METRIC));
+  if (found === undefined) {
+    line(`could not find: ${MEMORY_METRIC}`);
+    return 0;
+  }
+  const value = Number(found.slice(MEMORY_METRIC.length).trim());
+  if (Number.isNaN(value)) {
+    line(`parse error: strconv.ParseFloat: parsing ${JSON.stringify(found.slice(MEMORY_METRIC.length).trim())}: invalid syntax`);
+    return 0;
+  }
+  return value;
+}
+
+const checkDatascaleCommand: CommandSpec = {
+  name: 'datascale',
+  use: 'datascale [options]',
+  short: 'Check the memory usage of holding data for different workloads on a given server endpoint.',
+  long: 'If no endpoint is provided, localhost will be used. If multiple endpoints are provided, first endpoint will be used.',
+  flags: [
+    { name: 'load', kind: 'string', def: 's', usage: "The datascale check's workload model. Accepted workloads: s(small), m(medium), l(large), xl(xLarge)" },
+    { name: 'prefix', kind: 'string', def: '/etcdctl-check-datascale/', usage: "The prefix for writing the datascale check's keys." },
+    ...CLEANUP_FLAGS,
+  ],
+  async run(ctx) {
+    const cfg = DATASCALE_MODELS[model(ctx)]!;
+    const prefix = ctx.flags.str('prefix');
+    const line = (t: string) => ctx.io.stdout(t + '\n');
+    const fail = (t: string): never => {
+      line(t);
+      throw new CtlError('', ExitCode.error, true);
+    };
+    const clients = await dialClients(ctx, cfg.clients);
+    try {
+      const ep = endpointsOf(ctx)[0]!;
+      await ensureEmptyPrefix(clients[0]!, prefix, NO_DEADLINE_MS);
+      const before = await endpointMemoryMetrics(ep, line);
+      if (before === 0) fail('FAIL: Could not read process_resident_memory_bytes before the put operations.');
+      line(`Start data scale check for work load [${cfg.limit} key-value pairs, ${cfg.kvSize} bytes per key-value, ${cfg.clients} concurrent clients].`);
+      const s = await runDatascaleLoad(clients, Buffer.from(prefix), cfg.limit, (t) => ctx.io.stdout(t), 0);
+      const afterBytes = await endpointMemoryMetrics(ep, line);
+      if (afterBytes === 0) fail('FAIL: Could not read process_resident_memory_bytes after the put operations.');
+      await cleanUp(ctx, clients[0]!, prefix);
+      if (s.errors.size !== 0) {
+        line('FAIL: too many errors');
+        for (const [k, v] of s.errors) line(`FAIL: ERROR(${k}) -> ${v}`);
+        throw new CtlError('', ExitCode.error, true);
+      }
+      line(`PASS: Approximate system memory used : ${((afterBytes - before) / (1024 * 1024)).toFixed(2)} MB.`);
+    } finally {
+      for (const c of clients) c.close();
+    }
+  },
+};
+
 export const checkCommand: CommandSpec = {
   name: 'check',
   use: 'check <subcommand>',
   short: 'commands for checking properties of the etcd cluster',
-  subcommands: [checkPerfCommand],
+  subcommands: [checkPerfCommand, checkDatascaleCommand],
 };
