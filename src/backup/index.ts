@@ -3,6 +3,6 @@
 export { restoreSnapshot, RestoreError, type RestoreConfig, type RestoreResult } from './restore.js';
 export { runBackup, BackupError, type BackupOptions } from './backup.js';
 export { ClusterConfigError } from './initial-cluster.js';
-export { SnapshotHashError } from './snapshot-file.js';
+export { SnapshotHashError, verifySnapshotHash } from './snapshot-file.js';
 export { silentLog, zapLogTo, type ZapLog } from './log.js';
 export { migrateV2ToV3, type MigrateOptions, type MigrateResult } from './migrate.js';

@@ -1,0 +1,13 @@
+// tetcd-backup: backup sets of an etcd/tetcd cluster (config dirs, v3 snapshot, v2 store),
+// compressed and age-encrypted, on a target; listed, verified, pruned and restored.
+export { main, EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_VERIFY_PROBLEMS, type CliIo } from './cli.js';
+export { runBackup, RunError, type RunOptions, type ConfigSource } from './run.js';
+export { verifySet, type VerifyResult } from './verify.js';
+export { restoreSet, RestoreRefused, type RestoreOptions, type RestoreOutcome } from './restore.js';
+export { prune, pruneSelection, type Retention } from './prune.js';
+export { LocalTarget, TargetError, type Target, type SetInfo, type SetWriter } from './target.js';
+export { encryptKeys, decryptKeys, KeyError, PASSPHRASE_ENV, type EncryptKeys, type DecryptKeys } from './keys.js';
+export { podManifestEndpoints, readPodManifest, EndpointError, type TlsFiles } from './endpoints.js';
+export { parseManifest, MANIFEST_NAME, type Manifest } from './manifest.js';
+export { packDir, unpackTar, parseTar } from './tar.js';
+export { setName, setTime } from './set-name.js';

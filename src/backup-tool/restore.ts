@@ -1,0 +1,110 @@
+// `tetcd-backup restore`: the guide's procedure from a verified set. Config dirs go back first
+// (each member's own certificates), then the snapshot becomes a new single-member cluster, then
+// the other members join one at a time; the commands for those steps are printed exactly,
+// since they run on other hosts. A set with any problem is refused before anything is written.
+import { spawn } from 'node:child_process';
+import { existsSync, openSync, readdirSync } from 'node:fs';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { restoreSnapshot, type RestoreResult } from '../backup/index.js';
+import type { DecryptKeys } from './keys.js';
+import type { Manifest } from './manifest.js';
+import { openSet } from './open-set.js';
+import { unpackTar } from './tar.js';
+import type { Target } from './target.js';
+
+export interface RestoreOptions {
+  target: Target;
+  set: string;
+  keys: DecryptKeys;
+  /** The member the snapshot becomes; must be in the manifest's member list unless peerUrl is given. */
+  name: string;
+  dataDir: string;
+  /** Defaults to the member's peer URL recorded in the manifest. */
+  peerUrl?: string;
+  clientUrl?: string;
+  initialClusterToken: string;
+  /** Where config dirs go: member name → dir. Members not named here are not restored. */
+  configDirs: Map<string, string>;
+  /** Start tetcd on the restored data dir (detached; its log in <data-dir>.log). */
+  start: boolean;
+  tetcdCommand: string[];
+}
+
+export interface RestoreOutcome {
+  manifest: Manifest;
+  restored: RestoreResult;
+  configsRestored: string[];
+  /** The commands that finish the procedure, in order. */
+  commands: string[];
+  pid?: number;
+}
+
+export class RestoreRefused extends Error {}
+
+const shellQuote = (s: string) => (/^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`);
+
+export async function restoreSet(o: RestoreOptions): Promise<RestoreOutcome> {
+  const work = await mkdtemp(join(tmpdir(), 'tetcd-backup-restore-'));
+  try {
+    const { manifest, problems, plain } = await openSet(o.target, o.set, o.keys, work);
+    if (!manifest || problems.length > 0) throw new RestoreRefused(`refusing to restore ${o.set}: ${problems.map((p) => `${p.file}: ${p.problem}`).join('; ')}`);
+    const self = manifest.members.find((m) => m.name === o.name);
+    const peerUrl = o.peerUrl ?? self?.peerURLs[0];
+    if (!peerUrl) throw new RestoreRefused(`member ${o.name} is not in the backup's member list; give --initial-advertise-peer-urls`);
+    for (const [member, dir] of o.configDirs) {
+      if (!manifest.files.some((f) => f.kind === 'config' && f.member === member)) throw new RestoreRefused(`the set holds no config dir of member ${member}`);
+      if (existsSync(dir) && readdirSync(dir).length > 0) throw new RestoreRefused(`config target ${dir} exists and is not empty`);
+    }
+    if (existsSync(o.dataDir)) throw new RestoreRefused(`data dir ${o.dataDir} exists`);
+
+    const configsRestored: string[] = [];
+    for (const [member, dir] of o.configDirs) {
+      const f = manifest.files.find((x) => x.kind === 'config' && x.member === member)!;
+      await unpackTar(await readFile(plain.get(f.name)!), dir);
+      configsRestored.push(member);
+    }
+    const snap = manifest.files.find((f) => f.kind === 'snapshot')!;
+    const restored = await restoreSnapshot({
+      snapshotPath: plain.get(snap.name)!,
+      name: o.name,
+      dataDir: o.dataDir,
+      peerUrls: peerUrl,
+      initialCluster: `${o.name}=${peerUrl}`,
+      initialClusterToken: o.initialClusterToken,
+      skipHashCheck: false,
+    });
+    const clientUrl = o.clientUrl ?? self?.clientURLs[0] ?? 'http://127.0.0.1:2379';
+    const startArgs = [
+      `--name=${o.name}`, `--data-dir=${resolve(o.dataDir)}`, `--listen-client-urls=${clientUrl}`, `--advertise-client-urls=${clientUrl}`,
+      `--listen-peer-urls=${peerUrl}`, `--initial-advertise-peer-urls=${peerUrl}`, `--initial-cluster=${o.name}=${peerUrl}`,
+      `--initial-cluster-token=${o.initialClusterToken}`,
+    ];
+    const commands = [`# 1. start the restored member (on this host)`, [...o.tetcdCommand, ...startArgs].map(shellQuote).join(' ')];
+    let cluster = `${o.name}=${peerUrl}`;
+    let step = 2;
+    for (const m of manifest.members.filter((x) => x.name !== o.name)) {
+      const mPeer = m.peerURLs.join(',');
+      cluster += `,${m.peerURLs.map((u) => `${m.name}=${u}`).join(',')}`;
+      const mClient = m.clientURLs[0] ?? 'http://127.0.0.1:2379';
+      commands.push(
+        `# ${step++}. add member ${m.name}, then on its host (config dir restored, empty data dir) start it`,
+        `etcdctl --endpoints=${clientUrl} member add ${shellQuote(m.name)} --peer-urls=${mPeer}`,
+        [`etcd`, `--name=${m.name}`, `--data-dir=/var/lib/etcd`, `--listen-client-urls=${mClient}`, `--advertise-client-urls=${mClient}`, `--listen-peer-urls=${m.peerURLs[0]}`, `--initial-advertise-peer-urls=${mPeer}`, `--initial-cluster=${cluster}`, `--initial-cluster-state=existing`].map(shellQuote).join(' '),
+        `etcdctl --endpoints=${clientUrl} endpoint health --cluster`,
+      );
+    }
+    const outcome: RestoreOutcome = { manifest, restored, configsRestored, commands };
+    if (o.start) {
+      const logFd = openSync(`${resolve(o.dataDir)}.log`, 'a');
+      const child = spawn(o.tetcdCommand[0]!, [...o.tetcdCommand.slice(1), ...startArgs], { detached: true, stdio: ['ignore', logFd, logFd] });
+      child.unref();
+      outcome.pid = child.pid;
+      outcome.commands[0] = `# 1. started: pid ${child.pid}, log ${resolve(o.dataDir)}.log`;
+    }
+    return outcome;
+  } finally {
+    await rm(work, { recursive: true, force: true });
+  }
+}

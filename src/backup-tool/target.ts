@@ -1,0 +1,81 @@
+// Where backup sets live. A set is written into a hidden staging place and made visible in one
+// step (a directory rename), after its manifest, so a crash or a failure never leaves a set that
+// looks complete. The interface is what S3 or any other store implements too.
+import { copyFile, mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { MANIFEST_NAME } from './manifest.js';
+import { setTime } from './set-name.js';
+
+export interface SetWriter {
+  /** Stores a local file under `name` in the set being written. */
+  put(name: string, localPath: string): Promise<void>;
+  /** Makes the set visible; the manifest must have been put last. */
+  commit(): Promise<void>;
+  /** Removes everything written so far. */
+  abort(): Promise<void>;
+}
+
+export interface SetInfo {
+  name: string;
+  complete: boolean;
+}
+
+export interface Target {
+  readonly description: string;
+  /** Sets by name, oldest first; `complete` false for one without manifest. */
+  list(): Promise<SetInfo[]>;
+  begin(name: string): Promise<SetWriter>;
+  /** Copies one stored file of a set to a local path. */
+  fetch(set: string, name: string, localPath: string): Promise<void>;
+  /** File names stored in a set. */
+  files(set: string): Promise<string[]>;
+  remove(set: string): Promise<void>;
+}
+
+export class TargetError extends Error {}
+
+const STAGING_PREFIX = '.partial-';
+
+export class LocalTarget implements Target {
+  readonly description: string;
+  constructor(private readonly root: string) {
+    this.description = root;
+  }
+
+  async list(): Promise<SetInfo[]> {
+    if (!existsSync(this.root)) return [];
+    const names = (await readdir(this.root)).filter((n) => setTime(n) !== undefined).sort();
+    return names.map((name) => ({ name, complete: existsSync(join(this.root, name, MANIFEST_NAME)) }));
+  }
+
+  async begin(name: string): Promise<SetWriter> {
+    const final = join(this.root, name);
+    if (existsSync(final)) throw new TargetError(`backup set ${final} already exists`);
+    const staging = join(this.root, STAGING_PREFIX + name);
+    await mkdir(staging, { recursive: true, mode: 0o700 });
+    return {
+      put: (file, localPath) => copyFile(localPath, join(staging, file)),
+      commit: () => rename(staging, final),
+      abort: () => rm(staging, { recursive: true, force: true }),
+    };
+  }
+
+  async fetch(set: string, name: string, localPath: string): Promise<void> {
+    try {
+      await copyFile(join(this.root, set, name), localPath);
+    } catch (err) {
+      throw new TargetError(`${set}/${name}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'missing' : (err as Error).message}`);
+    }
+  }
+
+  async files(set: string): Promise<string[]> {
+    const dir = join(this.root, set);
+    if (!(await stat(dir).catch(() => undefined))?.isDirectory()) throw new TargetError(`no backup set ${set} in ${this.root}`);
+    return (await readdir(dir)).sort();
+  }
+
+  async remove(set: string): Promise<void> {
+    await rm(join(this.root, set), { recursive: true, force: true });
+  }
+}
