@@ -287,6 +287,20 @@ export class EtcdServer implements MemberServer, AuthServer {
     if (this.state.auth.isEnabled()) await this.guard.admin();
   }
 
+  /**
+   * The admin check of the Maintenance calls etcd guards in its authMaintenanceServer (Snapshot,
+   * Defragment, Hash, HashKV): etcd returns the auth package's own error there, unconverted, so
+   * clients see "auth: permission denied" with code Unknown.
+   */
+  private async maintenanceAdmin(): Promise<void> {
+    try {
+      await this.admin();
+    } catch (err) {
+      const m = /^etcdserver: (.*)$/.exec((err as Error).message);
+      throw m ? new Error(`auth: ${m[1]}`) : err;
+    }
+  }
+
   // ---- Auth (etcd's Authenticator): through the log, permissions checked when applied ----
 
   authEnable(req: AuthEnableRequest): Promise<AuthEnableResponse> {
@@ -435,13 +449,13 @@ export class EtcdServer implements MemberServer, AuthServer {
   }
 
   async hash(): Promise<HashResponse> {
-    await this.admin();
+    await this.maintenanceAdmin();
     const h = this.state.kv.hash();
     return { header: this.header(h.rev), hash: h.hash };
   }
 
   async hashKV(revision: number): Promise<HashKVResponse> {
-    await this.admin();
+    await this.maintenanceAdmin();
     let h;
     try {
       h = this.state.kv.hashKV(revision);
@@ -452,7 +466,7 @@ export class EtcdServer implements MemberServer, AuthServer {
   }
 
   async defragment(): Promise<DefragmentResponse> {
-    await this.admin();
+    await this.maintenanceAdmin();
     await this.state.defragment();
     return { header: this.header() };
   }
@@ -473,7 +487,7 @@ export class EtcdServer implements MemberServer, AuthServer {
   }
 
   async snapshot(): Promise<{ size: number; chunks: AsyncIterable<Buffer> }> {
-    await this.admin();
+    await this.maintenanceAdmin();
     if (this.closed) throw ServerErrors.stopped();
     return this.state.snapshotStream();
   }
