@@ -24,6 +24,8 @@ export const CHANNEL_OPTIONS = {
 export class ClusterMember {
   proc: ServerProcess | undefined;
   frozen = false;
+  /** Set by the test once the member was removed from the cluster. */
+  removed = false;
   /** Set once the member has answered a status request. */
   id = 0n;
   private statusClient: MaintenanceClient | undefined;
@@ -38,6 +40,9 @@ export class ClusterMember {
 
   get endpoint(): string {
     return `127.0.0.1:${this.clientPort}`;
+  }
+  get peerUrl(): string {
+    return `http://127.0.0.1:${this.peerPort}`;
   }
   get running(): boolean {
     return this.proc !== undefined;
@@ -107,36 +112,19 @@ export class ProcessCluster {
   private constructor(
     readonly members: ClusterMember[],
     private readonly dir: string,
+    private readonly extraFlags: readonly string[],
   ) {}
 
   /** Start `size` members together as a new cluster and wait until they agree on a leader. */
   static async start(size: number, extraFlags: readonly string[] = []): Promise<ProcessCluster> {
     const dir = await makeTempDir('faults');
-    const ports = await freePorts(2 * size);
-    const names = Array.from({ length: size }, (_, i) => `m${i + 1}`);
-    const initialCluster = names.map((n, i) => `${n}=http://127.0.0.1:${ports[2 * i + 1]}`).join(',');
-    const members = names.map((name, i) => {
-      const clientUrl = `http://127.0.0.1:${ports[2 * i]}`;
-      const peerUrl = `http://127.0.0.1:${ports[2 * i + 1]}`;
-      const dataDir = join(dir, name);
-      return new ClusterMember(name, ports[2 * i]!, ports[2 * i + 1]!, dataDir, () => [
-        `--name=${name}`,
-        `--data-dir=${dataDir}`,
-        `--listen-client-urls=${clientUrl}`,
-        `--advertise-client-urls=${clientUrl}`,
-        `--listen-peer-urls=${peerUrl}`,
-        `--initial-advertise-peer-urls=${peerUrl}`,
-        `--initial-cluster=${initialCluster}`,
-        '--initial-cluster-state=new',
-        '--initial-cluster-token=faults',
-        `--heartbeat-interval=${HEARTBEAT_MS}`,
-        `--election-timeout=${ELECTION_MS}`,
-        ...extraFlags,
-      ]);
-    });
-    const cluster = new ProcessCluster(members, dir);
+    const cluster = new ProcessCluster([], dir, extraFlags);
     try {
-      await Promise.all(members.map((m) => m.start()));
+      const ports = await freePorts(2 * size);
+      const slots = Array.from({ length: size }, (_, i) => ({ name: `m${i + 1}`, clientPort: ports[2 * i]!, peerPort: ports[2 * i + 1]! }));
+      const initialCluster = slots.map((s) => `${s.name}=http://127.0.0.1:${s.peerPort}`).join(',');
+      for (const s of slots) cluster.members.push(cluster.member(s.name, s.clientPort, s.peerPort, initialCluster, 'new'));
+      await Promise.all(cluster.members.map((m) => m.start()));
       await cluster.leader();
     } catch (err) {
       await cluster.close();
@@ -145,12 +133,45 @@ export class ProcessCluster {
     return cluster;
   }
 
+  /**
+   * A new member process that joins with --initial-cluster-state=existing; the caller must have
+   * added its peer URL (peerUrl) to the cluster first, then start()s it.
+   */
+  async newJoiner(name: string): Promise<ClusterMember> {
+    const [clientPort, peerPort] = await freePorts(2);
+    const others = this.members.filter((m) => !m.removed).map((m) => `${m.name}=http://127.0.0.1:${m.peerPort}`);
+    const initialCluster = [...others, `${name}=http://127.0.0.1:${peerPort}`].join(',');
+    const m = this.member(name, clientPort!, peerPort!, initialCluster, 'existing');
+    this.members.push(m);
+    return m;
+  }
+
+  private member(name: string, clientPort: number, peerPort: number, initialCluster: string, state: 'new' | 'existing'): ClusterMember {
+    const clientUrl = `http://127.0.0.1:${clientPort}`;
+    const peerUrl = `http://127.0.0.1:${peerPort}`;
+    const dataDir = join(this.dir, name);
+    return new ClusterMember(name, clientPort, peerPort, dataDir, () => [
+      `--name=${name}`,
+      `--data-dir=${dataDir}`,
+      `--listen-client-urls=${clientUrl}`,
+      `--advertise-client-urls=${clientUrl}`,
+      `--listen-peer-urls=${peerUrl}`,
+      `--initial-advertise-peer-urls=${peerUrl}`,
+      `--initial-cluster=${initialCluster}`,
+      `--initial-cluster-state=${state}`,
+      '--initial-cluster-token=faults',
+      `--heartbeat-interval=${HEARTBEAT_MS}`,
+      `--election-timeout=${ELECTION_MS}`,
+      ...this.extraFlags,
+    ]);
+  }
+
   /** The leader every running, unfrozen member agrees on (polled within a bound). */
   async leader(): Promise<ClusterMember> {
     const deadline = Date.now() + LEADER_WAIT_MS;
     let last = '';
     while (Date.now() < deadline) {
-      const live = this.members.filter((m) => m.running && !m.frozen);
+      const live = this.members.filter((m) => m.running && !m.frozen && !m.removed);
       const statuses = await Promise.all(live.map((m) => m.status()));
       const leaders = new Set(statuses.map((s) => s?.leader ?? 0n));
       last = statuses.map((s, i) => `${live[i]!.name}: ${s ? `leader ${s.leader.toString(16)}` : 'no answer'}`).join(', ');
