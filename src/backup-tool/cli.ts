@@ -25,6 +25,10 @@ export interface CliIo {
 
 class UsageError extends Error {}
 
+/** Below 2^10 a passphrase falls to brute force too easily; above 2^20 age-encryption refuses to decrypt. */
+const MIN_SCRYPT_LOG_N = 10;
+const MAX_SCRYPT_LOG_N = 20;
+
 const collect = (v: string, prev: string[]) => [...prev, v];
 
 function pairs(list: string[], flag: string): [string, string][] {
@@ -71,9 +75,16 @@ function program(io: CliIo, setCode: (c: number) => void): Command {
     .option('--recipients-file <file>', 'encrypt to the age recipients in this file')
     .option('--passphrase-file <file>', 'encrypt with the passphrase in this file (or TETCD_BACKUP_PASSPHRASE)')
     .option('--no-encrypt', 'store unencrypted (explicit)')
+    .option('--scrypt-work-factor <logN>', "passphrase mode: scrypt's log2 work factor (age's default 18; lower is faster and weaker)")
     .action(async (o) => {
       const t = targetOf(o);
       const keys = encryptKeys({ recipientsFile: o.recipientsFile, passphraseFile: o.passphraseFile, noEncrypt: !o.encrypt }, io.env);
+      if (o.scryptWorkFactor !== undefined) {
+        const logN = Number(o.scryptWorkFactor);
+        if (!Number.isInteger(logN) || logN < MIN_SCRYPT_LOG_N || logN > MAX_SCRYPT_LOG_N) throw new UsageError(`--scrypt-work-factor wants ${MIN_SCRYPT_LOG_N}..${MAX_SCRYPT_LOG_N}`);
+        if (keys.mode !== 'passphrase') throw new UsageError('--scrypt-work-factor applies to passphrase encryption only');
+        keys.scryptWorkFactor = logN;
+      }
       let endpoints: string[];
       if (o.endpoints) endpoints = String(o.endpoints).split(',').map((e) => e.trim()).filter((e) => e !== '');
       else if (o.podManifest) endpoints = readPodManifest(o.podManifest);

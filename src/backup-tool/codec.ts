@@ -45,7 +45,10 @@ class Tap extends Transform {
 function encrypter(keys: EncryptKeys): Encrypter | undefined {
   if (keys.mode === 'none') return undefined;
   const e = new Encrypter();
-  if (keys.mode === 'passphrase') e.setPassphrase(keys.passphrase);
+  if (keys.mode === 'passphrase') {
+    e.setPassphrase(keys.passphrase);
+    if (keys.scryptWorkFactor !== undefined) e.setScryptWorkFactor(keys.scryptWorkFactor);
+  }
   else for (const r of keys.recipients) e.addRecipient(r);
   return e;
 }

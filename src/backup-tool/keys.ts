@@ -8,7 +8,7 @@ export const PASSPHRASE_ENV = 'TETCD_BACKUP_PASSPHRASE';
 export class KeyError extends Error {}
 
 /** How files of a set are encrypted: for age recipients, with a passphrase, or not at all. */
-export type EncryptKeys = { mode: 'recipients'; recipients: string[] } | { mode: 'passphrase'; passphrase: string } | { mode: 'none' };
+export type EncryptKeys = { mode: 'recipients'; recipients: string[] } | { mode: 'passphrase'; passphrase: string; scryptWorkFactor?: number } | { mode: 'none' };
 
 /** What can open a set: identities and/or a passphrase. */
 export interface DecryptKeys {

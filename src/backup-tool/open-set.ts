@@ -1,7 +1,7 @@
 // Fetching a backup set back: every stored file is checked against the manifest (size and
 // sha256 as stored), decoded, and checked again as plaintext; the snapshot also against its own
 // sha256 trailer and the figures the manifest recorded. Each problem names the file.
-import { readFile } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { verifySnapshotHash } from '../backup/index.js';
 import { decodeFile, hashFile } from './codec.js';
@@ -41,8 +41,11 @@ export async function openSet(target: Target, set: string, keys: DecryptKeys, di
     if (name !== MANIFEST_NAME && !manifest.files.some((f) => f.name === name)) problems.push({ file: name, problem: 'not listed in the manifest' });
   }
   const encrypted = manifest.encryption !== 'none';
+  // stored and decoded copies apart: without compression or encryption they share a name
+  const storedDir = join(dir, 'stored');
+  await mkdir(storedDir);
   for (const f of manifest.files) {
-    const local = join(dir, f.name);
+    const local = join(storedDir, f.name);
     if (!stored.has(f.name)) {
       problems.push({ file: f.name, problem: 'missing from the set' });
       continue;

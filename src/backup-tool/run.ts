@@ -1,6 +1,6 @@
 // `tetcd-backup run`: one backup set — each member's config dir, the v3 snapshot from the first
 // healthy endpoint, the v2 store when there is one — encoded, stored, and sealed by its manifest.
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { existsSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -48,6 +48,7 @@ export async function runBackup(opts: RunOptions): Promise<Manifest> {
   const { endpoint, client, status } = await firstHealthy(opts.endpoints, opts.tls);
   log(`backing up from ${endpoint} (etcd ${status.version})`);
   const work = await mkdtemp(join(tmpdir(), 'tetcd-backup-'));
+  await mkdir(join(work, 'stored'));
   const writer = await opts.target.begin(name).catch((err: Error) => {
     client.close();
     void rm(work, { recursive: true, force: true });
@@ -60,7 +61,8 @@ export async function runBackup(opts: RunOptions): Promise<Manifest> {
   const excluded: Manifest['excluded'] = [];
 
   async function store(plainPath: string, stored: string, extra: Omit<ManifestFile, 'name' | 'size' | 'sha256' | 'plainSize' | 'plainSha256'>): Promise<void> {
-    const out = join(work, stored);
+    // encoded copies apart from plaintexts: without compression or encryption they share a name
+    const out = join(work, 'stored', stored);
     const enc = await encodeFile(plainPath, out, opts.encoding);
     await writer.put(stored, out);
     files.push({ name: stored, ...extra, ...enc });

@@ -123,7 +123,7 @@ describe('tetcd-backup against the real etcd 3.4', { skip: etcdSkipReason() ?? t
     const target = join(dir, 'backups');
     const manifestPath = await podManifest(dir, member.clientUrl);
     const env = { TETCD_BACKUP_PASSPHRASE: 'correct horse battery staple' };
-    const run = await cli(['run', '--target', target, '--pod-manifest', manifestPath, '--config-dir', await memberConfigDir(dir, 'difftest')], env);
+    const run = await cli(['run', '--target', target, '--pod-manifest', manifestPath, '--config-dir', await memberConfigDir(dir, 'difftest'), '--scrypt-work-factor', '12'], env);
     assert.equal(run.code, 0, run.stderr);
     const set = onlySet(target);
     const manifest = parseManifest(readFileSync(join(target, set, 'manifest.json'), 'utf8'));
