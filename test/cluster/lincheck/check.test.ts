@@ -115,15 +115,13 @@ test('many overlapping unknown writes, few of them seen, are decided quickly', (
   const h: Operation[] = [];
   for (let c = 0; c < 40; c++) h.push(op(c, c, c + 1, put('k', `v${c}`), undefined));
   for (let i = 0; i < 20; i++) h.push(op(100, 1000 + 2 * i, 1001 + 2 * i, get('k'), got(i < 10 ? 'v5' : 'v11')));
-  const t0 = Date.now();
+  // decided (not 'unknown') within the checker's step budget, whatever the machine's speed
   assert.equal(checkHistory(h).linearizable, true);
-  assert.ok(Date.now() - t0 < 2000, 'decided within seconds');
   // a read going back to the earlier value breaks it; proving that needs the full search, which
   // is exponential in the unknown writes, so this one has 12 of them
   const small = h.filter((o) => o.output !== undefined || Number(o.input.kind === 'put' && o.input.value.slice(1)) < 12);
   small.push(op(100, 5000, 5001, get('k'), got('v5')));
   assert.equal(checkHistory(small).linearizable, false);
-  assert.ok(Date.now() - t0 < 5000, 'decided within seconds');
 });
 
 test('the step budget turns an intractable search into unknown, not a verdict', () => {

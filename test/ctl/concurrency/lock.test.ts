@@ -107,7 +107,13 @@ describe('lock', { skip }, () => {
       const holderKey = holder.stdout().split('\n')[0]!;
       const waiter = startTool('tetcdctl', etcd.endpoint, ['lock', 'mx', '--', 'sh', '-c', 'echo "got $ETCD_LOCK_KEY"']);
       assert.equal(await waiter.waitFor(/got/, 2000), false, 'the waiter ran while the lock was held');
-      assert.equal((await keysUnder(client, 'mx/')).length, 2, 'the waiter is queued');
+      // the waiter is a fresh Node process: give it (bounded) time to start and queue its key
+      let queued = (await keysUnder(client, 'mx/')).length;
+      for (let i = 0; i < 100 && queued < 2; i++) {
+        await new Promise((r) => setTimeout(r, 100));
+        queued = (await keysUnder(client, 'mx/')).length;
+      }
+      assert.equal(queued, 2, 'the waiter is queued');
       assert.equal(await holder.stop('SIGTERM'), 0);
       assert.equal(await waiter.exited, 0, waiter.stderr());
       assert.match(waiter.stdout(), /^got mx\/[0-9a-f]+\n$/);
