@@ -71,5 +71,4 @@ export const RPC_ERRORS = {
   // buffered without bound. UNAVAILABLE makes etcd clients reopen the stream and resume watchers
   // from their last revision, so no event is lost.
   WatchStreamTooSlow: { code: status.UNAVAILABLE, message: "etcdserver: watch stream closed, the client reads too slowly" },
-  // tetcd's own: membership changes of a multi-member cluster are not implemented yet.
 } as const satisfies Record<string, RpcError>;
