@@ -1,0 +1,41 @@
+// `tetcd-backup restore`: the operations guide's restore procedure.
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Command } from 'commander';
+import { decryptKeys } from './keys.js';
+import { restoreSet } from './restore.js';
+import { collect, pairs, resolveSet, targetOf, targetOption, type CliIo } from './cli-common.js';
+
+/** The tetcd the restore starts: the one built beside this tool. */
+function defaultTetcdCommand(): string[] {
+  return [process.execPath, join(dirname(fileURLToPath(import.meta.url)), '..', 'bin', 'tetcd.js')];
+}
+
+export function registerRestore(p: Command, io: CliIo): void {
+  p.command('restore')
+    .description('restore a set: config dirs back, snapshot as a new single-member cluster, then print how to add the other members')
+    .addOption(targetOption())
+    .option('--set <name>', 'set name or "latest"', 'latest')
+    .option('--identity-file <file>', 'age identities').option('--passphrase-file <file>', 'passphrase file (or TETCD_BACKUP_PASSPHRASE)')
+    .requiredOption('--name <name>', 'the member the snapshot becomes')
+    .requiredOption('--data-dir <dir>', 'data dir to create')
+    .option('--initial-advertise-peer-urls <url>', "the member's peer URL (default: from the backup)")
+    .option('--advertise-client-urls <url>', "the member's client URL (default: from the backup)")
+    .option('--initial-cluster-token <token>', 'token of the new cluster', 'etcd-cluster')
+    .option('--config-target <name=dir>', "restore member name's config dir into dir (repeatable)", collect, [])
+    .option('--start', 'start tetcd on the restored data dir')
+    .option('--tetcd-bin <file>', 'the tetcd to start (node script or executable)')
+    .action(async (o) => {
+      const t = targetOf(o);
+      const set = await resolveSet(t, o.set);
+      const tetcdCommand = o.tetcdBin ? (String(o.tetcdBin).endsWith('.js') ? [process.execPath, o.tetcdBin] : [o.tetcdBin]) : defaultTetcdCommand();
+      const r = await restoreSet({
+        target: t, set, keys: decryptKeys({ identityFile: o.identityFile, passphraseFile: o.passphraseFile }, io.env), name: o.name, dataDir: o.dataDir,
+        peerUrl: o.initialAdvertisePeerUrls, clientUrl: o.advertiseClientUrls, initialClusterToken: o.initialClusterToken,
+        configDirs: new Map(pairs(o.configTarget, '--config-target')), start: !!o.start, tetcdCommand,
+      });
+      io.stdout(`restored ${set} (revision ${r.manifest.snapshot.revision}) into ${r.restored.dataDir} as member ${o.name}\n`);
+      for (const m of r.configsRestored) io.stdout(`restored config dir of ${m}\n`);
+      io.stdout(r.commands.join('\n') + '\n');
+    });
+}
