@@ -10,6 +10,9 @@
 // `tetcd --data-dir <dir> --name <name> --initial-cluster <same>` then restarts from it as the
 // first member of a new cluster holding every key, revision, lease and auth setting of the
 // snapshot. Unlike etcd, a failed restore removes what it wrote (etcd leaves a partial dir).
+//
+// Two additions beyond etcd 3.4: etcdutl's --bump-revision/--mark-compacted (revision-bump.ts),
+// and loading a v2 keyspace export into the raft snapshot's v2 store (v2-import.ts).
 import { existsSync } from 'node:fs';
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -21,6 +24,8 @@ import { newCluster, type NewCluster } from './initial-cluster.js';
 import { silentLog, type ZapLog } from './log.js';
 import { writeBootstrapRaft } from './raft-bootstrap.js';
 import { verifySnapshotHash } from './snapshot-file.js';
+import { bumpRevision, checkBumpFlags } from './revision-bump.js';
+import { importV2IntoSnapDir, type V2ImportResult } from './v2-import.js';
 
 export interface RestoreConfig {
   snapshotPath: string;
@@ -34,6 +39,12 @@ export interface RestoreConfig {
   initialCluster: string;
   initialClusterToken: string;
   skipHashCheck: boolean;
+  /** etcdutl's --bump-revision: how much to raise the latest revision (0 or absent: not at all). */
+  revisionBump?: number;
+  /** etcdutl's --mark-compacted: required with revisionBump > 0, refused without it. */
+  markCompacted?: boolean;
+  /** A v2 keyspace export (`GET /v2/keys/?recursive=true` JSON) to load into the v2 store. */
+  v2Export?: string;
 }
 
 export class RestoreError extends Error {}
@@ -45,9 +56,14 @@ export interface RestoreResult {
   clusterId: bigint;
   /** The raft index the new cluster starts at (its member count). */
   index: number;
+  /** With revisionBump: the revision the restored store starts at (also its compact revision). */
+  bumpedRevision?: number;
+  /** With v2Export: what was loaded. */
+  v2?: V2ImportResult;
 }
 
 export async function restoreSnapshot(cfg: RestoreConfig, log: ZapLog = silentLog): Promise<RestoreResult> {
+  checkBumpFlags(cfg.revisionBump ?? 0, cfg.markCompacted ?? false);
   const cluster = newCluster({ name: cfg.name, initialCluster: cfg.initialCluster, initialClusterToken: cfg.initialClusterToken, advertisePeerUrls: cfg.peerUrls });
   const dataDir = cfg.dataDir || `${cfg.name}.etcd`;
   if (existsSync(dataDir)) throw new RestoreError(`data-dir ${JSON.stringify(dataDir)} exists`);
@@ -59,7 +75,7 @@ export async function restoreSnapshot(cfg: RestoreConfig, log: ZapLog = silentLo
   log('snapshot/v3_snapshot.go:296', 'restoring snapshot', where);
   try {
     await verifySnapshotHash(cfg.snapshotPath, cfg.skipHashCheck);
-    await writeBackend(cfg.snapshotPath, join(snapDir, 'db'), cluster);
+    const bumpedRevision = await writeBackend(cfg.snapshotPath, join(snapDir, 'db'), cluster, cfg.revisionBump ?? 0, log);
     for (const m of cluster.members) {
       log('membership/cluster.go:392', 'added member', {
         'cluster-id': idToHex(cluster.clusterId),
@@ -69,8 +85,14 @@ export async function restoreSnapshot(cfg: RestoreConfig, log: ZapLog = silentLo
       });
     }
     const index = await writeBootstrapRaft(cluster, walDir, snapDir);
+    const result: RestoreResult = { dataDir, walDir, memberId: cluster.local.id, clusterId: cluster.clusterId, index };
+    if (bumpedRevision !== undefined) result.bumpedRevision = bumpedRevision;
+    if (cfg.v2Export !== undefined) {
+      result.v2 = await importV2IntoSnapDir(snapDir, cfg.v2Export);
+      log('backup/v2-import.ts', 'restored v2 store', { nodes: result.v2.nodes, 'nodes-with-ttl': result.v2.withTtl });
+    }
     log('snapshot/v3_snapshot.go:309', 'restored snapshot', where);
-    return { dataDir, walDir, memberId: cluster.local.id, clusterId: cluster.clusterId, index };
+    return result;
   } catch (err) {
     await rm(dataDir, { recursive: true, force: true });
     if (cfg.walDir) await rm(walDir, { recursive: true, force: true });
@@ -78,16 +100,19 @@ export async function restoreSnapshot(cfg: RestoreConfig, log: ZapLog = silentLo
   }
 }
 
-/** The snapshot's buckets in a new backend, made part of the new cluster. */
-async function writeBackend(snapshotPath: string, dbPath: string, cluster: NewCluster): Promise<void> {
+/** The snapshot's buckets in a new backend, made part of the new cluster; returns the bumped revision if any. */
+async function writeBackend(snapshotPath: string, dbPath: string, cluster: NewCluster, revisionBump: number, log: ZapLog): Promise<number | undefined> {
   await mkdir(join(dbPath, '..'), { recursive: true, mode: 0o700 });
   const { backend } = await importBolt(snapshotPath, dbPath);
   try {
+    // etcdutl bumps in saveDB, before the members are written and the WAL made
+    const bumped = revisionBump > 0 ? await bumpRevision(backend, revisionBump, log) : undefined;
     backend.write((tx) => {
       replaceMembers(tx, cluster);
       tx.put('meta', CONSISTENT_INDEX_KEY, uint64(cluster.members.length));
     });
     await backend.sync();
+    return bumped;
   } finally {
     await backend.close();
   }

@@ -1,6 +1,8 @@
 // `snapshot restore`: etcdctl 3.4's flags, defaults, errors and stderr lines; the data dir
 // itself is written by backup/ (restoreSnapshot). Nothing goes to stdout, as with etcdctl.
+// --bump-revision and --mark-compacted are etcdutl's (3.5.x/3.6), with its flag check and message.
 import { restoreSnapshot, zapLogTo } from '../../backup/index.js';
+import { checkBumpFlags } from '../../backup/revision-bump.js';
 import { CtlError, ExitCode, type CommandSpec, type RunContext } from '../cli/command.js';
 
 const DEFAULT_NAME = 'default';
@@ -9,6 +11,13 @@ const DEFAULT_PEER_URL = 'http://localhost:2380';
 async function restore(ctx: RunContext): Promise<void> {
   if (ctx.args.length !== 1) throw new CtlError('snapshot restore requires exactly one argument', ExitCode.badArgs);
   const f = ctx.flags;
+  const bump = f.big('bump-revision');
+  const markCompacted = f.bool('mark-compacted');
+  try {
+    checkBumpFlags(bump, markCompacted);
+  } catch (err) {
+    throw new CtlError((err as Error).message, ExitCode.badArgs);
+  }
   try {
     await restoreSnapshot(
       {
@@ -20,6 +29,8 @@ async function restore(ctx: RunContext): Promise<void> {
         initialCluster: f.str('initial-cluster'),
         initialClusterToken: f.str('initial-cluster-token'),
         skipHashCheck: f.bool('skip-hash-check'),
+        revisionBump: Number(bump),
+        markCompacted,
       },
       zapLogTo((line) => ctx.io.stderr(line)),
     );
@@ -40,6 +51,13 @@ export const snapshotRestoreCommand: CommandSpec = {
     { name: 'initial-advertise-peer-urls', kind: 'string', usage: "List of this member's peer URLs to advertise to the rest of the cluster", def: DEFAULT_PEER_URL },
     { name: 'name', kind: 'string', usage: 'Human-readable name for this member', def: DEFAULT_NAME },
     { name: 'skip-hash-check', kind: 'bool', usage: 'Ignore snapshot integrity hash value (required if copied from data directory)', def: false },
+    { name: 'bump-revision', kind: 'uint', usage: 'How much to increase the latest revision after restore', def: 0 },
+    {
+      name: 'mark-compacted',
+      kind: 'bool',
+      usage: 'Mark the latest revision after restore as the point of scheduled compaction (required if --bump-revision > 0, disallowed otherwise)',
+      def: false,
+    },
   ],
   run: restore,
 };
