@@ -6,6 +6,7 @@ import { TETCD_VERSION } from '../config/version.js';
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, UsageError, type CliIo } from './cli-common.js';
 import { registerRestore } from './cli-restore.js';
 import { registerRun } from './cli-run.js';
+import { registerSchedule } from './cli-schedule.js';
 import { registerList, registerPrune, registerVerify } from './cli-sets.js';
 
 export { EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_VERIFY_PROBLEMS, type CliIo } from './cli-common.js';
@@ -18,6 +19,7 @@ function program(io: CliIo, setCode: (c: number) => void): Command {
   registerVerify(p, io, setCode);
   registerPrune(p, io);
   registerRestore(p, io);
+  registerSchedule(p, io);
   return p;
 }
 
