@@ -2,9 +2,16 @@
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
+import { BUMP_FLAGS_MESSAGE } from '../backup/revision-bump.js';
 import { decryptKeys } from './keys.js';
 import { restoreSet } from './restore.js';
-import { collect, pairs, resolveSet, targetOf, targetOption, type CliIo } from './cli-common.js';
+import { collect, pairs, resolveSet, targetOf, targetOption, UsageError, type CliIo } from './cli-common.js';
+
+/** --bump-revision's value: a non-negative integer within tetcd's revision range. */
+function bumpAmount(v: string): number {
+  if (!/^\d+$/.test(v) || !Number.isSafeInteger(Number(v))) throw new UsageError(`--bump-revision wants a non-negative integer up to ${Number.MAX_SAFE_INTEGER}, got ${JSON.stringify(v)}`);
+  return Number(v);
+}
 
 /** The tetcd the restore starts: the one built beside this tool. */
 function defaultTetcdCommand(): string[] {
@@ -25,7 +32,13 @@ export function registerRestore(p: Command, io: CliIo): void {
     .option('--config-target <name=dir>', "restore member name's config dir into dir (repeatable)", collect, [])
     .option('--start', 'start tetcd on the restored data dir')
     .option('--tetcd-bin <file>', 'the tetcd to start (node script or executable)')
+    .option('--bump-revision <n>', 'raise the latest revision by n after restore (as etcdutl; needs --mark-compacted)', '0')
+    .option('--mark-compacted', 'record the bumped revision as compacted, so watchers of the old cluster get "compacted" (needs --bump-revision)')
+    .option('--no-v2', "leave the set's v2 store out")
     .action(async (o) => {
+      const revisionBump = bumpAmount(String(o.bumpRevision));
+      const markCompacted = !!o.markCompacted;
+      if ((revisionBump > 0) !== markCompacted) throw new UsageError(BUMP_FLAGS_MESSAGE);
       const t = targetOf(o);
       const set = await resolveSet(t, o.set);
       const tetcdCommand = o.tetcdBin ? (String(o.tetcdBin).endsWith('.js') ? [process.execPath, o.tetcdBin] : [o.tetcdBin]) : defaultTetcdCommand();
@@ -33,8 +46,11 @@ export function registerRestore(p: Command, io: CliIo): void {
         target: t, set, keys: decryptKeys({ identityFile: o.identityFile, passphraseFile: o.passphraseFile }, io.env), name: o.name, dataDir: o.dataDir,
         peerUrl: o.initialAdvertisePeerUrls, clientUrl: o.advertiseClientUrls, initialClusterToken: o.initialClusterToken,
         configDirs: new Map(pairs(o.configTarget, '--config-target')), start: !!o.start, tetcdCommand,
+        revisionBump, markCompacted, skipV2: o.v2 === false,
       });
       io.stdout(`restored ${set} (revision ${r.manifest.snapshot.revision}) into ${r.restored.dataDir} as member ${o.name}\n`);
+      if (r.restored.bumpedRevision !== undefined) io.stdout(`revision bumped by ${revisionBump} to ${r.restored.bumpedRevision}, marked compacted\n`);
+      io.stdout(r.v2.restored ? `restored v2 store (${r.v2.nodes} nodes, ${r.v2.withTtl} with a TTL)\n` : `v2 store not restored: ${r.v2.reason}\n`);
       for (const m of r.configsRestored) io.stdout(`restored config dir of ${m}\n`);
       io.stdout(r.commands.join('\n') + '\n');
     });

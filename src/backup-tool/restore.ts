@@ -2,12 +2,16 @@
 // (each member's own certificates), then the snapshot becomes a new single-member cluster, then
 // the other members join one at a time; the commands for those steps are printed exactly,
 // since they run on other hosts. A set with any problem is refused before anything is written.
+// The set's v2 store export, if any, is loaded offline into the restored member's v2 store (its
+// raft snapshot, where the new membership also is), so it is there without --start; the start
+// command then carries --enable-v2 so the member serves it.
 import { spawn } from 'node:child_process';
 import { existsSync, openSync, readdirSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { restoreSnapshot, type RestoreResult } from '../backup/index.js';
+import { checkBumpFlags } from '../backup/revision-bump.js';
 import type { DecryptKeys } from './keys.js';
 import type { Manifest } from './manifest.js';
 import { openSet } from './open-set.js';
@@ -30,12 +34,20 @@ export interface RestoreOptions {
   /** Start tetcd on the restored data dir (detached; its log in <data-dir>.log). */
   start: boolean;
   tetcdCommand: string[];
+  /** etcdutl's --bump-revision: raise the restored revision by this much (needs markCompacted). */
+  revisionBump?: number;
+  /** etcdutl's --mark-compacted: the bumped revision is recorded as compacted. */
+  markCompacted?: boolean;
+  /** Leave the set's v2 store out (--no-v2). */
+  skipV2?: boolean;
 }
 
 export interface RestoreOutcome {
   manifest: Manifest;
   restored: RestoreResult;
   configsRestored: string[];
+  /** The v2 store: how many nodes were loaded, or why it was not. */
+  v2: { restored: true; nodes: number; withTtl: number } | { restored: false; reason: string };
   /** The commands that finish the procedure, in order. */
   commands: string[];
   pid?: number;
@@ -46,6 +58,8 @@ export class RestoreRefused extends Error {}
 const shellQuote = (s: string) => (/^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`);
 
 export async function restoreSet(o: RestoreOptions): Promise<RestoreOutcome> {
+  // before anything is written (config dirs go back first)
+  checkBumpFlags(o.revisionBump ?? 0, o.markCompacted ?? false);
   const work = await mkdtemp(join(tmpdir(), 'tetcd-backup-restore-'));
   try {
     const { manifest, problems, plain } = await openSet(o.target, o.set, o.keys, work);
@@ -66,6 +80,8 @@ export async function restoreSet(o: RestoreOptions): Promise<RestoreOutcome> {
       configsRestored.push(member);
     }
     const snap = manifest.files.find((f) => f.kind === 'snapshot')!;
+    const v2File = manifest.files.find((f) => f.kind === 'v2');
+    const v2Export = v2File && !o.skipV2 ? await readFile(plain.get(v2File.name)!, 'utf8') : undefined;
     const restored = await restoreSnapshot({
       snapshotPath: plain.get(snap.name)!,
       name: o.name,
@@ -74,12 +90,20 @@ export async function restoreSet(o: RestoreOptions): Promise<RestoreOutcome> {
       initialCluster: `${o.name}=${peerUrl}`,
       initialClusterToken: o.initialClusterToken,
       skipHashCheck: false,
+      revisionBump: o.revisionBump ?? 0,
+      markCompacted: o.markCompacted ?? false,
+      ...(v2Export !== undefined ? { v2Export } : {}),
     });
+    const v2: RestoreOutcome['v2'] = restored.v2
+      ? { restored: true, ...restored.v2 }
+      : { restored: false, reason: v2File ? 'left out by --no-v2' : 'the set holds no v2 store' };
     const clientUrl = o.clientUrl ?? self?.clientURLs[0] ?? 'http://127.0.0.1:2379';
     const startArgs = [
       `--name=${o.name}`, `--data-dir=${resolve(o.dataDir)}`, `--listen-client-urls=${clientUrl}`, `--advertise-client-urls=${clientUrl}`,
       `--listen-peer-urls=${peerUrl}`, `--initial-advertise-peer-urls=${peerUrl}`, `--initial-cluster=${o.name}=${peerUrl}`,
       `--initial-cluster-token=${o.initialClusterToken}`,
+      // the restored v2 keys are only served with the v2 API on (etcd 3.4's default: off)
+      ...(v2.restored ? ['--enable-v2=true'] : []),
     ];
     const commands = [`# 1. start the restored member (on this host)`, [...o.tetcdCommand, ...startArgs].map(shellQuote).join(' ')];
     let cluster = `${o.name}=${peerUrl}`;
@@ -95,7 +119,7 @@ export async function restoreSet(o: RestoreOptions): Promise<RestoreOutcome> {
         `etcdctl --endpoints=${clientUrl} endpoint health --cluster`,
       );
     }
-    const outcome: RestoreOutcome = { manifest, restored, configsRestored, commands };
+    const outcome: RestoreOutcome = { manifest, restored, configsRestored, v2, commands };
     if (o.start) {
       const logFd = openSync(`${resolve(o.dataDir)}.log`, 'a');
       const child = spawn(o.tetcdCommand[0]!, [...o.tetcdCommand.slice(1), ...startArgs], { detached: true, stdio: ['ignore', logFd, logFd] });
