@@ -1,9 +1,12 @@
 // `tetcd-backup run`: take one backup set.
+import { homedir, userInfo } from 'node:os';
+import { join } from 'node:path';
 import type { Command } from 'commander';
 import { Option } from 'commander';
 import { readPodManifest } from './endpoints.js';
 import { encryptKeys } from './keys.js';
 import { runBackup, type ConfigSource, type RunOptions } from './run.js';
+import { DEFAULT_SSH_PORT, DEFAULT_SSH_READY_TIMEOUT_MS, parseRemoteSpec, SSH_KEY_PASSPHRASE_ENV, type SshAuth } from './ssh-config.js';
 import { collect, pairs, targetOf, targetOption, UsageError, type CliIo } from './cli-common.js';
 
 /** Below 2^10 a passphrase falls to brute force too easily; above 2^20 age-encryption refuses to decrypt. */
@@ -18,7 +21,13 @@ export function addRunOptions(c: Command): Command {
     .option('--pod-manifest <file>', 'find the endpoints in this etcd static pod manifest')
     .option('--cert <file>', 'client certificate').option('--key <file>', 'client key').option('--cacert <file>', 'CA bundle')
     .option('--config-dir <dir>', 'config dir of the member being backed up', '/etc/etcd')
-    .option('--member <name=dir>', 'config dir of a member (repeatable); replaces --config-dir', collect, [])
+    .option('--member <name=dir>', 'config dir of a member (repeatable); replaces --config-dir. dir is a local path, or read over SSH: [user@]host[:port]:/abs/dir or ssh://[user@]host[:port]/abs/dir', collect, [])
+    .option('--ssh-user <user>', 'SSH user for member hosts without user@ (default: the current user)')
+    .option('--ssh-key <file>', `SSH private key (default: ~/.ssh/id_ed25519, then ~/.ssh/id_rsa; passphrase in ${SSH_KEY_PASSPHRASE_ENV})`)
+    .option('--ssh-port <port>', 'SSH port for member hosts without :port', String(DEFAULT_SSH_PORT))
+    .option('--ssh-known-hosts <file>', 'known_hosts file member host keys are checked against (default: ~/.ssh/known_hosts)')
+    .option('--ssh-insecure-skip-host-key-check', 'accept any member host key (INSECURE: allows man-in-the-middle)')
+    .option('--ssh-timeout <seconds>', 'bound on connecting and authenticating to a member host', String(DEFAULT_SSH_READY_TIMEOUT_MS / 1000))
     .option('--no-config', 'leave config dirs out')
     .option('--no-v2', 'leave the v2 store out')
     .addOption(new Option('--compression <kind>', 'compression').choices(['gzip', 'none']).default('gzip'))
@@ -42,11 +51,42 @@ export function runOptionsFrom(o: any, io: CliIo): RunOptions {
   if (o.endpoints) endpoints = String(o.endpoints).split(',').map((e) => e.trim()).filter((e) => e !== '');
   else if (o.podManifest) endpoints = readPodManifest(o.podManifest);
   else throw new UsageError('give --endpoints or --pod-manifest');
-  const members: ConfigSource[] = pairs(o.member, '--member').map(([member, dir]) => ({ member, dir }));
+  const sshPort = Number(o.sshPort ?? DEFAULT_SSH_PORT);
+  if (!Number.isInteger(sshPort) || sshPort < 1 || sshPort > 65535) throw new UsageError('--ssh-port wants 1..65535');
+  const sshDefaults = { user: (o.sshUser as string | undefined) ?? userInfo().username, port: sshPort };
+  const members = pairs(o.member, '--member').map(([member, value]) => configSource(member, value, sshDefaults));
   const configs = !o.config ? [] : members.length > 0 ? members : [{ member: '', dir: o.configDir as string }];
+  const ssh = configs.some((c) => c.remote) ? sshAuthOf(o, io) : undefined;
   return {
     target: t, endpoints, tls: { cert: o.cert, key: o.key, cacert: o.cacert }, encoding: { compression: o.compression, keys },
-    configs, skipConfig: !o.config, skipV2: !o.v2, log: (l) => io.stderr(l + '\n'),
+    configs, skipConfig: !o.config, skipV2: !o.v2, ssh, log: (l) => io.stderr(l + '\n'),
+  };
+}
+
+function configSource(member: string, value: string, sshDefaults: { user: string; port: number }): ConfigSource {
+  let remote;
+  try {
+    remote = parseRemoteSpec(value, sshDefaults);
+  } catch (err) {
+    throw new UsageError(`--member ${member}: ${(err as Error).message}`);
+  }
+  if (!remote) return { member, dir: value };
+  const { dir, ...host } = remote;
+  return { member, dir, remote: host };
+}
+
+/** Key and known_hosts paths are only named here; they are read at each run (keys rotate). */
+function sshAuthOf(o: any, io: CliIo): SshAuth {
+  const home = io.env.HOME || homedir();
+  if (o.sshInsecureSkipHostKeyCheck && o.sshKnownHosts) throw new UsageError('--ssh-known-hosts and --ssh-insecure-skip-host-key-check contradict each other');
+  const timeout = Number(o.sshTimeout);
+  if (!(timeout > 0 && timeout <= 600)) throw new UsageError('--ssh-timeout wants seconds in (0, 600]');
+  return {
+    keyFiles: o.sshKey ? [o.sshKey as string] : [join(home, '.ssh', 'id_ed25519'), join(home, '.ssh', 'id_rsa')],
+    passphrase: io.env[SSH_KEY_PASSPHRASE_ENV] || undefined,
+    knownHostsFile: (o.sshKnownHosts as string | undefined) ?? join(home, '.ssh', 'known_hosts'),
+    skipHostKeyCheck: !!o.sshInsecureSkipHostKeyCheck,
+    readyTimeoutMs: Math.round(timeout * 1000),
   };
 }
 

@@ -20,6 +20,8 @@ export interface ManifestFile {
   plainSha256: string;
   /** Config archives: how many tar entries; v2: how many nodes. */
   entries?: number;
+  /** Config archives: where the dir was read; host (and user, port) only when read over SSH. */
+  source?: { dir: string; host?: string; port?: number; user?: string };
 }
 
 export interface ManifestMember {

@@ -7,18 +7,22 @@ import { join } from 'node:path';
 import { verifySnapshotHash } from '../backup/index.js';
 import { ETCD_API_VERSION, TETCD_VERSION } from '../config/version.js';
 import { encodeFile, storedSuffix, type Encoding } from './codec.js';
-import { firstHealthy, type TlsFiles } from './endpoints.js';
+import { firstHealthy, type HealthyEndpoint, type TlsFiles } from './endpoints.js';
 import { MANIFEST_NAME, MANIFEST_FORMAT, renderManifest, sealManifest, type Manifest, type ManifestFile, type ManifestMember } from './manifest.js';
 import { setName } from './set-name.js';
 import { clusterFigures, saveSnapshot, snapshotFigures } from './snapshot.js';
+import { describeRemote, fetchRemoteDir, type RemoteDir, type SshAuth } from './ssh-config.js';
 import { packDir } from './tar.js';
-import type { Target } from './target.js';
+import type { SetWriter, Target } from './target.js';
 import { exportV2 } from './v2-export.js';
 
 export interface ConfigSource {
   /** '' for the member that answers the backup. */
   member: string;
+  /** Absolute on `remote` when given, else a local path. */
   dir: string;
+  /** The member host the dir is read from over SSH; absent: read locally. */
+  remote?: Omit<RemoteDir, 'dir'>;
 }
 
 export interface RunOptions {
@@ -30,6 +34,8 @@ export interface RunOptions {
   configs: ConfigSource[];
   skipConfig: boolean;
   skipV2: boolean;
+  /** Needed when any config source is remote. */
+  ssh?: SshAuth;
   now?: Date;
   log?: (line: string) => void;
 }
@@ -38,22 +44,73 @@ export class RunError extends Error {}
 
 const hex = (id: bigint) => id.toString(16);
 
+const sourceOf = (c: ConfigSource): string => (c.remote ? describeRemote({ ...c.remote, dir: c.dir }) : c.dir);
+
+/**
+ * Brings every config dir to a local path packDir can read: local ones as they are, remote ones
+ * fetched into `work`. This happens before the set is begun, so an unreadable member host fails
+ * the run with nothing written to the target.
+ */
+async function gatherConfigDirs(opts: RunOptions, work: string, log: (line: string) => void): Promise<string[]> {
+  const dirs: string[] = [];
+  for (const [i, c] of opts.configs.entries()) {
+    if (!c.remote) {
+      dirs.push(c.dir);
+      continue;
+    }
+    if (!opts.ssh) throw new RunError(`config dir of member ${c.member} is remote but no SSH settings were given`);
+    if (opts.ssh.skipHostKeyCheck) log(`warning: host key of ${c.remote.host} not checked (--ssh-insecure-skip-host-key-check)`);
+    const local = join(work, 'fetched', String(i));
+    await mkdir(local, { recursive: true, mode: 0o700 });
+    const entries = await fetchRemoteDir({ ...c.remote, dir: c.dir }, local, opts.ssh).catch((err: Error) => {
+      throw new RunError(`config dir of member ${c.member || '(answering member)'} (${sourceOf(c)}): ${err.message}`);
+    });
+    log(`fetched config dir of ${c.member} from ${sourceOf(c)} (${entries} entries)`);
+    dirs.push(local);
+  }
+  return dirs;
+}
+
 export async function runBackup(opts: RunOptions): Promise<Manifest> {
   const log = opts.log ?? (() => undefined);
   const started = opts.now ?? new Date();
   const name = setName(started);
   for (const c of opts.configs) {
+    if (c.remote) continue;
     if (!existsSync(c.dir) || !statSync(c.dir).isDirectory()) throw new RunError(`config dir of member ${c.member} not found: ${c.dir}`);
   }
   const { endpoint, client, status } = await firstHealthy(opts.endpoints, opts.tls);
   log(`backing up from ${endpoint} (etcd ${status.version})`);
-  const work = await mkdtemp(join(tmpdir(), 'tetcd-backup-'));
-  await mkdir(join(work, 'stored'));
-  const writer = await opts.target.begin(name).catch((err: Error) => {
+  let work: string | undefined;
+  try {
+    work = await mkdtemp(join(tmpdir(), 'tetcd-backup-'));
+    await mkdir(join(work, 'stored'));
+    const configDirs = await gatherConfigDirs(opts, work, log);
+    const writer = await opts.target.begin(name);
+    return await writeSet({ opts, log, started, name, endpoint, client, status, work, writer, configDirs });
+  } finally {
     client.close();
-    void rm(work, { recursive: true, force: true });
-    throw err;
-  });
+    if (work) await rm(work, { recursive: true, force: true });
+  }
+}
+
+interface SetContext {
+  opts: RunOptions;
+  log: (line: string) => void;
+  started: Date;
+  name: string;
+  endpoint: string;
+  client: HealthyEndpoint['client'];
+  status: HealthyEndpoint['status'];
+  work: string;
+  writer: SetWriter;
+  /** Local paths of opts.configs' dirs, in the same order. */
+  configDirs: string[];
+}
+
+/** Writes the set's files and seals it with its manifest; aborts the set on any failure. */
+async function writeSet(ctx: SetContext): Promise<Manifest> {
+  const { opts, log, started, name, endpoint, client, status, work, writer } = ctx;
   const encrypted = opts.encoding.keys.mode !== 'none';
   const suffix = storedSuffix(opts.encoding.compression, encrypted);
   const files: ManifestFile[] = [];
@@ -76,13 +133,14 @@ export async function runBackup(opts: RunOptions): Promise<Manifest> {
 
     // a config dir given without a member name is the config of the member that answered
     const selfName = members.find((m) => m.id === hex(status.header?.member_id ?? 0n))?.name || 'default';
-    for (const given of opts.configs) {
+    for (const [i, given] of opts.configs.entries()) {
       const c = { ...given, member: given.member || selfName };
-      const { archive, entries } = await packDir(c.dir);
+      const { archive, entries } = await packDir(ctx.configDirs[i]!);
       const plain = join(work, `config-${c.member}.tar`);
       await writeFile(plain, archive, { mode: 0o600 });
-      await store(plain, `config-${c.member}.tar${suffix}`, { kind: 'config', member: c.member, entries });
-      included.push(`config dir of ${c.member} (${c.dir})`);
+      const source = c.remote ? { ...c.remote, dir: c.dir } : { dir: c.dir };
+      await store(plain, `config-${c.member}.tar${suffix}`, { kind: 'config', member: c.member, entries, source });
+      included.push(`config dir of ${c.member} (${sourceOf(c)})`);
     }
     if (opts.configs.length === 0) excluded.push({ what: 'config dirs', reason: opts.skipConfig ? 'left out by --no-config' : 'none given' });
 
@@ -138,8 +196,5 @@ export async function runBackup(opts: RunOptions): Promise<Manifest> {
   } catch (err) {
     await writer.abort();
     throw err;
-  } finally {
-    client.close();
-    await rm(work, { recursive: true, force: true });
   }
 }
