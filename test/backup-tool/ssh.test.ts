@@ -185,7 +185,7 @@ describe('tetcd-backup collecting config dirs over SSH', { skip: sshdSkipReason(
     assert.equal(visibleSets(target).length, 1);
   });
 
-  it('names wrong keys, a missing sshd and a missing dir, and leaves no set', async () => {
+  it('names wrong keys, a missing sshd, a missing dir and a denied read, and leaves no set', async () => {
     const target = join(dir, 'failures');
     const spec = (m: string, d: string, port = sshd.port) => ['--member', `${m}=127.0.0.1:${port}:${d}`];
 
@@ -200,6 +200,18 @@ describe('tetcd-backup collecting config dirs over SSH', { skip: sshdSkipReason(
 
     const notDir = await run(target, spec('infra2', join(dirs.get('infra2')!, 'etcd.conf')));
     assert.match(notDir.stderr, /etcd\.conf on \S+ is not a directory/);
+
+    // root reads every file, so the host's refusal comes from an sftp server that denies opening files
+    const denying = await startSshd({ sftpDenied: ['open'] });
+    try {
+      const deniedKnownHosts = join(dir, 'known_hosts.denying');
+      writeFileSync(deniedKnownHosts, denying.knownHostsLine + '\n');
+      const denied = await run(target, spec('infra1', dirs.get('infra1')!, denying.port), ['--ssh-key', denying.clientKey, '--ssh-known-hosts', deniedKnownHosts]);
+      assert.equal(denied.code, 1);
+      assert.match(denied.stderr, /permission denied reading \S+etc-infra1\/etcd\.conf on \S+@127\.0\.0\.1:\d+/);
+    } finally {
+      await denying.stop();
+    }
 
     const closed = await freePort();
     const refused = await run(target, spec('infra0', dirs.get('infra0')!, closed));

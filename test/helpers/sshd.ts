@@ -44,8 +44,13 @@ function keygen(path: string, passphrase = ''): void {
   execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-a', TEST_KDF_ROUNDS, '-N', passphrase, '-C', 'tetcd-test', '-f', path], { stdio: 'ignore' });
 }
 
+export interface SshdOptions {
+  /** SFTP requests the server answers with "permission denied" (sftp-server -P), e.g. ['open']. */
+  sftpDenied?: string[];
+}
+
 /** Starts sshd on a free loopback port; resolves once it listens. */
-export async function startSshd(): Promise<Sshd> {
+export async function startSshd(opts: SshdOptions = {}): Promise<Sshd> {
   const dir = await makeTempDir('sshd');
   try {
     // privilege separation wants this dir to exist, whatever the config says
@@ -70,7 +75,7 @@ export async function startSshd(): Promise<Sshd> {
         'PermitRootLogin prohibit-password',
         'PasswordAuthentication no',
         'KbdInteractiveAuthentication no',
-        'Subsystem sftp internal-sftp',
+        `Subsystem sftp internal-sftp${opts.sftpDenied?.length ? ` -P ${opts.sftpDenied.join(',')}` : ''}`,
         'LogLevel VERBOSE',
         '',
       ].join('\n'),
