@@ -1,6 +1,9 @@
 // The v2 store, exported through the v2 API as `GET /v2/keys/?recursive=true&sorted=true`
-// returns it (etcd 3.4 serves it only with --enable-v2; tetcd always). The JSON keeps every
-// node's key, value, dir flag and TTL, which is what re-creating the keys through v2 needs.
+// returns it (etcd 3.4 and tetcd serve it only with --enable-v2). The JSON keeps every node's
+// key, value, dir flag and remaining TTL; `tetcd-backup restore` merges it into the restored
+// member's v2 store (backup/v2-import.ts). It holds only what /v2/keys lists: not the store's
+// /0 (membership, which a restore makes anew) nor /2 (v2 auth), and not hidden `_` nodes,
+// which etcd leaves out of listings.
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { readFileSync } from 'node:fs';

@@ -62,8 +62,9 @@ export function mergeV2Export(v2: V2Store, root: ExportedV2Node, now: bigint): V
     for (const child of n.nodes ?? []) {
       if (typeof child.key !== 'string') throw new V2ImportError('v2 export has a node without a key');
       // cleaned before the prefix is added, so no key can reach outside /1 (e.g. into /0)
-      const path = `${KEYS_PREFIX}${cleanPath(child.key)}`;
-      if (path === KEYS_PREFIX) throw new V2ImportError(`v2 export has a node named ${JSON.stringify(child.key)}`);
+      const clean = cleanPath(child.key);
+      if (clean === '/') throw new V2ImportError(`v2 export has a node named ${JSON.stringify(child.key)}`);
+      const path = `${KEYS_PREFIX}${clean}`;
       const ttl = typeof child.ttl === 'number' && child.ttl > 0 ? child.ttl : 0;
       const expireTime = ttl > 0 ? now + BigInt(Math.ceil(ttl)) * NS_PER_SECOND : 0n;
       const dir = child.dir === true;
