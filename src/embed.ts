@@ -173,6 +173,7 @@ async function startPeerTransport(
     snapDir: join(cfg.dataDir, 'member', 'snap'),
     members: () => [...state.members.values()],
     onLeaseRenew: (id) => server.leaseRenew(id),
+    onMemberPromote: async (id) => (await server.promoteAsLeader(id)).members.map((m) => ({ id: m.ID, name: m.name, peerURLs: m.peerURLs, clientURLs: m.clientURLs, isLearner: m.isLearner })),
   });
   const { addresses } = await transport.start();
   for (const a of addresses) logger.info({ address: a }, 'serving peer traffic');
@@ -209,6 +210,8 @@ async function startPeerTransport(
     if (type === ConfChangeType.UpdateNode && member) transport.updatePeer(id, member.peerURLs);
   };
   server.forwardLeaseRenew = (leader, id) => transport.renewLease(leader, id);
+  server.forwardMemberPromote = (leader, id) => transport.promoteMember(leader, id);
+  server.peerActiveSince = (id) => transport.activeSince(id);
   return transport;
 }
 

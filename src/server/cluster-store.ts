@@ -37,6 +37,11 @@ export class ClusterStore {
     this.clusterVersion = backend.get('cluster', CLUSTER_VERSION_KEY)?.toString() ?? '';
   }
 
+  /** The members in ascending ID order, the order etcd lists them in (RaftCluster.Members). */
+  sorted(): Member[] {
+    return [...this.members.values()].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  }
+
   /** ConfChange AddNode / AddLearnerNode / UpdateNode applied. */
   addOrUpdate(m: Member): void {
     const prev = this.members.get(m.id);

@@ -111,6 +111,11 @@ export class MemberState {
     return this.cluster.members;
   }
 
+  /** The members in ascending ID order, as etcd lists them. */
+  sortedMembers(): Member[] {
+    return this.cluster.sorted();
+  }
+
   nextRequestId(): bigint {
     return this.deps.reqIdGen.next();
   }
@@ -193,7 +198,7 @@ export class MemberState {
     }
     if (isNew) this.onMembershipChange(cc.type, cc.nodeId, this.cluster.members.get(cc.nodeId));
     if (cc.id === 0n) return undefined;
-    return [cc.id, { response: { members: [...this.cluster.members.values()] }, rev: this.kv.rev() }];
+    return [cc.id, { response: { members: this.cluster.sorted() }, rev: this.kv.rev() }];
   }
 
   /** The members and removed IDs as the v2 store has them now (`/0/members`, `/0/removed_members`). */

@@ -94,6 +94,9 @@ const DEFAULT_REQUEST_TIMEOUT_MS = 5000;
 const EMPTY_INTERNAL_REQUEST: Readonly<InternalRaftRequest> = Object.freeze(InternalRaftRequest.fromPartial({}));
 /** etcd: maxGapBetweenApplyAndCommitIndex — refuse new proposals when apply falls this far behind. */
 const MAX_GAP_BETWEEN_APPLY_AND_COMMIT = 5000;
+/** etcd's HealthInterval: how long peers must have been connected before a reconfiguration. */
+const HEALTH_INTERVAL_MS = 5000;
+const PROMOTE_RETRY_MS = 100;
 /** How often the leader looks for expired leases (etcd: revokeExpiredLeases every 500 ms). */
 const LEASE_EXPIRY_CHECK_MS = 500;
 
@@ -111,6 +114,15 @@ export interface ServerOptions {
   logger: Logger;
 }
 
+/** A member as the leader reports it back for a forwarded promotion. */
+export interface PeerMemberInfo {
+  id: bigint;
+  name: string;
+  peerURLs: string[];
+  clientURLs: string[];
+  isLearner?: boolean;
+}
+
 export class EtcdServer implements MemberServer, AuthServer {
   readonly memberId: bigint;
   private readonly guard: AuthGuard;
@@ -118,6 +130,10 @@ export class EtcdServer implements MemberServer, AuthServer {
   v2?: V2Member;
   /** Followers forward lease renewals to the leader (etcd does it over the peer port). */
   forwardLeaseRenew?: (leader: bigint, id: bigint) => Promise<number>;
+  /** Followers forward learner promotions to the leader (POST /members/promote on the peer port). */
+  forwardMemberPromote?: (leader: bigint, id: bigint) => Promise<PeerMemberInfo[]>;
+  /** Since when the peer stream to a member has been up (etcd's transport ActiveSince). */
+  peerActiveSince?: (id: bigint) => Date | undefined;
   readonly clusterId: bigint;
   private readonly wait = new ProposalWait<ApplyResult>();
   private readonly reads: ReadIndexBatcher;
@@ -509,7 +525,7 @@ export class EtcdServer implements MemberServer, AuthServer {
   }
 
   async memberList(): Promise<MemberListResponse> {
-    const members = [...this.state.members.values()].map((m: Member) => ({
+    const members = this.state.sortedMembers().map((m: Member) => ({
       ID: m.id,
       name: m.name,
       peerURLs: m.peerURLs,
@@ -523,7 +539,7 @@ export class EtcdServer implements MemberServer, AuthServer {
   // ---- membership (etcd's v3 Cluster service; the v2 /members API uses the same) ----
 
   private pbMembers(): PbMember[] {
-    return [...this.state.members.values()].map((m) => toPbMember(m));
+    return this.state.sortedMembers().map((m) => toPbMember(m));
   }
 
   private clusterHeader(): ResponseHeader {
@@ -540,8 +556,12 @@ export class EtcdServer implements MemberServer, AuthServer {
     if (isLearner && members.filter((m) => m.isLearner).length >= MAX_LEARNERS) {
       throw new EtcdServerError('etcdserver: too many learner members in cluster');
     }
-    if (!isLearner && this.opts.strictReconfigCheck && !readyToAddVoter(members)) {
-      throw new EtcdServerError('etcdserver: re-configuration failed due to not enough started members');
+    if (this.opts.strictReconfigCheck) {
+      if (!isLearner && !readyToAddVoter(members)) throw new EtcdServerError('etcdserver: re-configuration failed due to not enough started members');
+      // etcd's mayAddMember: every voter must have been connected for a health interval, or
+      // the new member could tip an already degraded quorum (learners included).
+      const voters = members.filter((m) => !m.isLearner);
+      if (this.connectedSince(voters) !== voters.length) throw new EtcdServerError('etcdserver: unhealthy cluster');
     }
     await this.proposeConfChange(isLearner ? ConfChangeType.AddLearnerNode : ConfChangeType.AddNode, id, member);
     return { header: this.clusterHeader(), member: toPbMember(member), members: this.pbMembers() };
@@ -552,8 +572,13 @@ export class EtcdServer implements MemberServer, AuthServer {
     const members = [...this.state.members.values()];
     const target = members.find((m) => m.id === id);
     if (!target) throw ServerErrors.memberNotFound();
-    if (this.opts.strictReconfigCheck && !target.isLearner && !readyToRemoveVoter(members, id)) {
-      throw new EtcdServerError('etcdserver: re-configuration failed due to not enough started members');
+    if (this.opts.strictReconfigCheck && !target.isLearner) {
+      if (!readyToRemoveVoter(members, id)) throw new EtcdServerError('etcdserver: re-configuration failed due to not enough started members');
+      // etcd's mayRemoveMember: a member that is down is safe to remove; otherwise the members
+      // connected for a health interval, less the one leaving, must still be a quorum.
+      const down = id !== this.memberId && this.peerActiveSince !== undefined && this.peerActiveSince(id) === undefined;
+      const voters = members.filter((m) => !m.isLearner);
+      if (!down && this.connectedSince(voters) - 1 < 1 + Math.floor((voters.length - 1) / 2)) throw new EtcdServerError('etcdserver: unhealthy cluster');
     }
     await this.proposeConfChange(ConfChangeType.RemoveNode, id, undefined);
     return { header: this.clusterHeader(), members: this.pbMembers() };
@@ -570,6 +595,13 @@ export class EtcdServer implements MemberServer, AuthServer {
 
   async memberPromote(id: bigint): Promise<MemberPromoteResponse> {
     await this.admin();
+    // Only the leader knows whether the learner has caught up: a follower hands the request over.
+    if (!this.isLeader()) return this.forwardPromote(id);
+    return this.promoteAsLeader(id);
+  }
+
+  /** Runs a promotion on the leader; also what the peer handler calls for forwarded ones. */
+  async promoteAsLeader(id: bigint): Promise<MemberPromoteResponse> {
     if (!this.isLeader()) throw ServerErrors.notLeader();
     const prev = this.state.members.get(id);
     if (!prev) throw ServerErrors.memberNotFound();
@@ -579,8 +611,53 @@ export class EtcdServer implements MemberServer, AuthServer {
     const match = st.progress?.get(id)?.match ?? 0;
     const leaderMatch = st.progress?.get(this.memberId)?.match ?? st.commit;
     if (match < leaderMatch * 0.9) throw new EtcdServerError('etcdserver: can only promote a learner member which is in sync with leader');
+    if (this.opts.strictReconfigCheck && !readyToPromote([...this.state.members.values()])) {
+      throw new EtcdServerError('etcdserver: re-configuration failed due to not enough started members');
+    }
     await this.proposeConfChange(ConfChangeType.AddNode, id, { ...prev, isLearner: false });
     return { header: this.clusterHeader(), members: this.pbMembers() };
+  }
+
+  private async forwardPromote(id: bigint): Promise<MemberPromoteResponse> {
+    if (!this.forwardMemberPromote) throw ServerErrors.notLeader();
+    const deadline = Date.now() + DEFAULT_REQUEST_TIMEOUT_MS + 2 * this.opts.electionMs;
+    let lastError: Error | undefined;
+    while (Date.now() < deadline && !this.closed) {
+      const leader = this.state.raft.leader;
+      if (leader !== 0n && leader !== this.memberId) {
+        try {
+          const members = await this.forwardMemberPromote(leader, id);
+          return { header: this.clusterHeader(), members: members.map((m) => toPbMember({ ...m, isLearner: m.isLearner ?? false })) };
+        } catch (err) {
+          const e = err as Error & { status?: number };
+          if (e.name === 'PromoteRefusedError') {
+            if (e.status === 404) throw ServerErrors.memberNotFound();
+            if (e.status === 408) throw ServerErrors.timeout();
+            throw new EtcdServerError(e.message);
+          }
+          lastError = e;
+        }
+      } else if (leader === this.memberId) {
+        return this.promoteAsLeader(id);
+      }
+      await new Promise((r) => setTimeout(r, PROMOTE_RETRY_MS));
+    }
+    this.opts.logger.warn({ error: lastError?.message, 'member-id': id.toString(16) }, 'failed to forward member promotion to the leader');
+    throw ServerErrors.timeout();
+  }
+
+  /** How many of `members` are this member or peers connected for at least etcd's health interval. */
+  private connectedSince(members: Member[]): number {
+    const since = Date.now() - HEALTH_INTERVAL_MS;
+    let n = 0;
+    for (const m of members) {
+      if (m.id === this.memberId) n++;
+      else {
+        const t = this.peerActiveSince?.(m.id);
+        if (t !== undefined && t.getTime() < since) n++;
+      }
+    }
+    return n;
   }
 
   private async proposeConfChange(type: ConfChangeType, nodeId: bigint, member: Member | undefined): Promise<void> {
@@ -703,6 +780,14 @@ function readyToAddVoter(members: Member[]): boolean {
   const after = voters.length + 1;
   if (started === 1 && after === 2) return true; // etcd: adding to a one-member cluster (restoring one)
   return started >= Math.floor(after / 2) + 1;
+}
+
+/** etcd's IsReadyToPromoteMember: the learner counts as a started voter of the new quorum. */
+function readyToPromote(members: Member[]): boolean {
+  const voters = members.filter((m) => !m.isLearner);
+  const n = voters.length + 1;
+  const started = voters.filter(isStarted).length + 1;
+  return started >= Math.floor(n / 2) + 1;
 }
 
 /** etcd's IsReadyToRemoveVotingMember: the started voters left must be a quorum of those left. */

@@ -57,7 +57,7 @@ export class V2MemberAdapter implements V2Member {
   }
 
   members(): readonly V2MemberInfo[] {
-    return [...this.state.members.values()].map((m) => ({ id: m.id, name: m.name, peerURLs: m.peerURLs, clientURLs: m.clientURLs }));
+    return this.state.sortedMembers().map((m) => ({ id: m.id, name: m.name, peerURLs: m.peerURLs, clientURLs: m.clientURLs }));
   }
 
   leaderId(): bigint {

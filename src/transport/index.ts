@@ -20,4 +20,5 @@ export type { PeerMember, Transport, TransportLogger, TransportOptions, Transpor
 export type { SnapshotDb } from './snapshot-sender.js';
 export { fetchMembers, fetchVersion } from './members.js';
 export { LeaseNotFoundError, LEASE_NOT_FOUND } from './leases.js';
+export { PromoteRefusedError } from './promote.js';
 export { STREAM_BUF_SIZE } from './stream-writer.js';

@@ -17,6 +17,7 @@ export const VERSION_PATH = '/version';
 export function membersJson(members: PeerMember[]): string {
   const one = (m: PeerMember): string => {
     const parts = [`"id":${m.id.toString()}`, `"peerURLs":${JSON.stringify(m.peerURLs)}`];
+    if (m.isLearner) parts.push('"isLearner":true');
     if (m.name !== '') parts.push(`"name":${JSON.stringify(m.name)}`);
     if (m.clientURLs.length > 0) parts.push(`"clientURLs":${JSON.stringify(m.clientURLs)}`);
     return `{${parts.join(',')}}`;
@@ -26,9 +27,9 @@ export function membersJson(members: PeerMember[]): string {
 
 export function parseMembersJson(text: string): PeerMember[] {
   // Quote the uint64 IDs before JSON.parse so none is rounded to a double.
-  const raw = JSON.parse(text.replace(/"id":\s*(\d+)/g, '"id":"$1"')) as Array<{ id: string; name?: string; peerURLs?: string[]; clientURLs?: string[] }>;
+  const raw = JSON.parse(text.replace(/"id":\s*(\d+)/g, '"id":"$1"')) as Array<{ id: string; name?: string; peerURLs?: string[]; clientURLs?: string[]; isLearner?: boolean }>;
   if (!Array.isArray(raw)) throw new Error('members response is not a JSON array');
-  return raw.map((m) => ({ id: BigInt(m.id), name: m.name ?? '', peerURLs: m.peerURLs ?? [], clientURLs: m.clientURLs ?? [] }));
+  return raw.map((m) => ({ id: BigInt(m.id), name: m.name ?? '', peerURLs: m.peerURLs ?? [], clientURLs: m.clientURLs ?? [], ...(m.isLearner ? { isLearner: true } : {}) }));
 }
 
 export function serveMembers(res: ServerResponse, clusterId: bigint, members: PeerMember[]): void {

@@ -5,12 +5,14 @@
  *   POST /raft/stream/message/<from>  a peer's message stream
  *   POST /raft/snapshot               MsgSnap + v3 db
  *   POST /leases                      forwarded lease renewal
+ *   POST /members/promote/<id>        forwarded learner promotion
  *   GET  /members, /version           cluster discovery for joining members
  */
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import { clusterMismatch, H_CLUSTER_ID, idString, type LocalIdentity } from './headers.js';
 import { LEASES_PATH, serveLeaseRenew } from './leases.js';
 import { MEMBERS_PATH, serveMembers, serveVersion, VERSION_PATH } from './members.js';
+import { PROMOTE_PATH_PREFIX, serveMemberPromote } from './promote.js';
 import { SNAPSHOT_PATH } from './snapshot-format.js';
 import { handleSnapshot, type SnapshotReceiverDeps } from './snapshot-receiver.js';
 import { plainError, type StreamReceiver } from './stream-receiver.js';
@@ -24,6 +26,7 @@ export interface PeerHandlerDeps {
   snapshot: SnapshotReceiverDeps;
   members(): PeerMember[];
   onLeaseRenew: ((id: bigint) => Promise<number>) | undefined;
+  onMemberPromote: ((id: bigint) => Promise<PeerMember[]>) | undefined;
 }
 
 export function peerHandler(d: PeerHandlerDeps): RequestListener {
@@ -65,6 +68,10 @@ async function route(d: PeerHandlerDeps, req: IncomingMessage, res: ServerRespon
     if (!allow(req, res, 'POST')) return;
     res.setHeader(H_CLUSTER_ID, idString(d.local.clusterId));
     return handleSnapshot(d.snapshot, req, res);
+  }
+  if (path.startsWith(PROMOTE_PATH_PREFIX)) {
+    if (!allow(req, res, 'POST')) return;
+    return serveMemberPromote(req, res, path, d.onMemberPromote);
   }
   if (path === LEASES_PATH) {
     if (!allow(req, res, 'POST')) return;

@@ -8,13 +8,14 @@ import * as https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { idString, type LocalIdentity } from './headers.js';
 import { renewLeaseAt } from './leases.js';
+import { promoteMemberAt } from './promote.js';
 import { UrlPicker } from './peer-client.js';
 import { peerHandler } from './peer-handler.js';
 import { PeerStatus } from './peer-status.js';
 import { sendSnapshot, type SnapshotDb } from './snapshot-sender.js';
 import { StreamReceiver } from './stream-receiver.js';
 import { StreamWriter } from './stream-writer.js';
-import type { Transport, TransportOptions } from './types.js';
+import type { PeerMember, Transport, TransportOptions } from './types.js';
 import { MessageType, type Message } from '../raft/index.js';
 
 interface Peer {
@@ -65,6 +66,7 @@ class PeerTransport extends EventEmitter implements Transport {
       snapshot: { memberId: this.o.memberId, snapDir: this.o.snapDir, logger: this.o.logger, onSnapshot: (m, p) => this.o.onSnapshot(m, p) },
       members: () => this.o.members(),
       onLeaseRenew: this.o.onLeaseRenew?.bind(this.o),
+      onMemberPromote: this.o.onMemberPromote?.bind(this.o),
     });
     const addresses: string[] = [];
     for (const u of this.o.listenPeerUrls) {
@@ -177,6 +179,16 @@ class PeerTransport extends EventEmitter implements Transport {
       if (this.stopped) return;
       if (!ok) this.emit('unreachable', m.to);
       this.emit('snapshotStatus', m.to, ok);
+    });
+  }
+
+  promoteMember(leaderId: bigint, id: bigint): Promise<PeerMember[]> {
+    const p = this.peers.get(leaderId);
+    if (p === undefined) return Promise.reject(new Error(`unknown leader member ${idString(leaderId)}`));
+    const url = p.picker.pick();
+    return promoteMemberAt(new URL(url.href), this.local, id, { tls: this.o.tls?.client, agents: this.agents, signal: this.abort.signal }).catch((err: Error) => {
+      if (err.name !== 'PromoteRefusedError') p.picker.unreachable(url);
+      throw err;
     });
   }
 

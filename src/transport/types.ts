@@ -19,6 +19,7 @@ export interface PeerMember {
   name: string;
   peerURLs: string[];
   clientURLs: string[];
+  isLearner?: boolean;
 }
 
 export interface TransportTls {
@@ -51,6 +52,11 @@ export interface TransportOptions {
    * TTL in seconds; an error whose message is etcd's "lease not found" becomes 404.
    */
   onLeaseRenew?(id: bigint): Promise<number>;
+  /**
+   * Learner promotions forwarded by followers (POST /members/promote/<id>); resolves to the
+   * member list. Errors carry etcd's text (mapped to 412/404/408 as etcd does).
+   */
+  onMemberPromote?(id: bigint): Promise<PeerMember[]>;
 }
 
 export interface Transport {
@@ -68,6 +74,8 @@ export interface Transport {
    * `db` is called when the transfer starts; its cleanup runs whatever the outcome.
    */
   sendSnapshot(m: Message, db: () => Promise<{ path: string; size: number; cleanup(): Promise<void> }>): void;
+  /** Client side of /members/promote: asks the leader to promote a learner. */
+  promoteMember(leaderId: bigint, id: bigint): Promise<PeerMember[]>;
   /** Client side of /leases: asks the leader to renew a lease, resolves to the TTL. */
   renewLease(leaderId: bigint, id: bigint): Promise<number>;
   /** Whether the stream to this peer is up (etcd's ActiveSince != zero). */

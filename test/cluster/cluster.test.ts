@@ -10,7 +10,7 @@ import { startServer, type RunningServer } from '../../src/embed.js';
 import { PutRequest, RangeRequest, StatusRequest, MemberListRequest, MemberAddRequest, MemberRemoveRequest } from '../../src/proto/etcdserver/etcdserverpb/rpc.js';
 import { ClusterClient } from '../../src/proto/etcdserver/etcdserverpb/rpc.js';
 import { credentials } from '@grpc/grpc-js';
-import { connect, freePorts, sleep, unary, type Clients } from '../helpers/index.js';
+import { connect, freePorts, sleep, unary, whenHealthy, type Clients } from '../helpers/index.js';
 
 interface Node {
   name: string;
@@ -115,7 +115,7 @@ test('a three-member cluster replicates, survives its leader, and takes a new me
   // member add, then the new member joins the running cluster
   const cluster = new ClusterClient(a.srv!.clientUrls[0]!.host, credentials.createInsecure());
   t.after(() => cluster.close());
-  const added = await unary(cluster, cluster.memberAdd, MemberAddRequest.fromPartial({ peerURLs: [`http://127.0.0.1:${d.peerPort}`] }));
+  const added = await whenHealthy(() => unary(cluster, cluster.memberAdd, MemberAddRequest.fromPartial({ peerURLs: [`http://127.0.0.1:${d.peerPort}`] })));
   assert.equal(added.members.length, 4);
   await up(d, [a, b, c, d], 'existing');
   assert.equal(d.srv!.memberId, added.member!.ID, 'the joining member takes the ID the cluster gave it');
@@ -125,7 +125,7 @@ test('a three-member cluster replicates, survives its leader, and takes a new me
   assert.deepEqual(list.members.map((m) => m.name).sort(), ['m1', 'm2', 'm3', 'm4']);
 
   // member remove: the cluster goes on with three, the removed member stops itself
-  await unary(cluster, cluster.memberRemove, MemberRemoveRequest.fromPartial({ ID: d.srv!.memberId }));
+  await whenHealthy(() => unary(cluster, cluster.memberRemove, MemberRemoveRequest.fromPartial({ ID: d.srv!.memberId })));
   for (let i = 0; i < 100 && !d.removed; i++) await sleep(50);
   assert.equal(d.removed, true, 'the removed member stopped');
   const after = await unary(cluster, cluster.memberList, MemberListRequest.fromPartial({}));

@@ -11,7 +11,7 @@ import { credentials } from '@grpc/grpc-js';
 import { startServer, type RunningServer } from '../../src/embed.js';
 import { restoreSnapshot, silentLog } from '../../src/backup/index.js';
 import { ClusterClient, MemberAddRequest, PutRequest, RangeRequest } from '../../src/proto/etcdserver/etcdserverpb/rpc.js';
-import { connect, etcdctl, etcdSkipReason, freePorts, sleep, unary } from '../helpers/index.js';
+import { connect, etcdctl, etcdSkipReason, freePorts, sleep, unary, whenHealthy } from '../helpers/index.js';
 
 const TOKEN = 'restored';
 
@@ -71,7 +71,7 @@ test('restore a snapshot as a new cluster, then add the members back', { skip: e
   t.after(() => cluster.close());
   const members: Array<[string, number]> = [['r1', p1!]];
   for (const [name, port] of [['r2', p2!], ['r3', p3!]] as Array<[string, number]>) {
-    const added = await unary(cluster, cluster.memberAdd, MemberAddRequest.fromPartial({ peerURLs: [`http://127.0.0.1:${port}`] }));
+    const added = await whenHealthy(() => unary(cluster, cluster.memberAdd, MemberAddRequest.fromPartial({ peerURLs: [`http://127.0.0.1:${port}`] })));
     members.push([name, port]);
     const srv = await startServer(memberOpts(name, join(dir, name), port, members, 'existing'));
     running.push(srv);

@@ -9,3 +9,4 @@ export { Normaliser, parseJsonOutput, type Identity, type NormalisedCtl, type No
 export { connect, outcome, plain, unary, watchCollect, type Clients, type Outcome } from './grpc.js';
 export { currentRevision, diffSuite, Session, type Step, type Suite, type Target } from './diff.js';
 export { b, cmp, deleteOp, prefixEnd, putOp, rangeOp, txn, txnOp } from './requests.js';
+export { whenHealthy } from './reconfig.js';

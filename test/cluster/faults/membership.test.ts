@@ -5,7 +5,7 @@
 // meanwhile is checked as in faults.test.ts (verify.ts).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { etcdctl, sleep, tetcdSkipReason } from '../../helpers/index.js';
+import { etcdctl, sleep, tetcdSkipReason, whenHealthy } from '../../helpers/index.js';
 import { raceTimeout, TIMED_OUT } from '../../helpers/procs.js';
 import { ProcessCluster, type ClusterMember } from './cluster.js';
 import { underLoad } from './verify.js';
@@ -41,8 +41,8 @@ test('members are added, lost, moved to and removed with etcdctl under load, and
     const joined: ClusterMember[] = [];
     for (const name of ['m4', 'm5']) {
       const joiner = await cluster.newJoiner(name);
-      const out = await ctl([keep], ['member', 'add', name, `--peer-urls=${joiner.peerUrl}`]);
-      const id = /Member ([0-9a-f]+) added/.exec(out)?.[1];
+      const out = await whenHealthy(() => ctl([keep], ['member', 'add', name, `--peer-urls=${joiner.peerUrl}`]));
+      const id = /Member\s+([0-9a-f]+) added/.exec(out)?.[1];
       assert.ok(id, out);
       log(`member add ${name} (${id})`);
       await joiner.start();
@@ -80,7 +80,7 @@ test('members are added, lost, moved to and removed with etcdctl under load, and
     await sleep(SETTLE_MS);
 
     // remove m2 (a follower now): it stops itself, the other four carry on
-    await ctl([keep], ['member', 'remove', m2.id.toString(16)]);
+    await whenHealthy(() => ctl([keep], ['member', 'remove', m2.id.toString(16)]));
     log('member remove m2');
     m2.removed = true;
     const exited = await raceTimeout(m2.proc!.exited, REMOVED_EXIT_MS);
