@@ -25,7 +25,7 @@ import { silentLog, type ZapLog } from './log.js';
 import { writeBootstrapRaft } from './raft-bootstrap.js';
 import { verifySnapshotHash } from './snapshot-file.js';
 import { bumpRevision, checkBumpFlags } from './revision-bump.js';
-import { importV2IntoSnapDir, type V2ImportResult } from './v2-import.js';
+import { importV2IntoSnapDir, parseV2Export, type V2ImportResult } from './v2-import.js';
 
 export interface RestoreConfig {
   snapshotPath: string;
@@ -64,6 +64,8 @@ export interface RestoreResult {
 
 export async function restoreSnapshot(cfg: RestoreConfig, log: ZapLog = silentLog): Promise<RestoreResult> {
   checkBumpFlags(cfg.revisionBump ?? 0, cfg.markCompacted ?? false);
+  // a bad export is refused before anything is written
+  const v2Root = cfg.v2Export !== undefined ? parseV2Export(cfg.v2Export) : undefined;
   const cluster = newCluster({ name: cfg.name, initialCluster: cfg.initialCluster, initialClusterToken: cfg.initialClusterToken, advertisePeerUrls: cfg.peerUrls });
   const dataDir = cfg.dataDir || `${cfg.name}.etcd`;
   if (existsSync(dataDir)) throw new RestoreError(`data-dir ${JSON.stringify(dataDir)} exists`);
@@ -87,8 +89,8 @@ export async function restoreSnapshot(cfg: RestoreConfig, log: ZapLog = silentLo
     const index = await writeBootstrapRaft(cluster, walDir, snapDir);
     const result: RestoreResult = { dataDir, walDir, memberId: cluster.local.id, clusterId: cluster.clusterId, index };
     if (bumpedRevision !== undefined) result.bumpedRevision = bumpedRevision;
-    if (cfg.v2Export !== undefined) {
-      result.v2 = await importV2IntoSnapDir(snapDir, cfg.v2Export);
+    if (v2Root !== undefined) {
+      result.v2 = await importV2IntoSnapDir(snapDir, v2Root);
       log('backup/v2-import.ts', 'restored v2 store', { nodes: result.v2.nodes, 'nodes-with-ttl': result.v2.withTtl });
     }
     log('snapshot/v3_snapshot.go:309', 'restored snapshot', where);

@@ -79,11 +79,10 @@ export function mergeV2Export(v2: V2Store, root: ExportedV2Node, now: bigint): V
 }
 
 /**
- * Merges the export into the v2 store of the newest raft snapshot in `snapDir` and rewrites that
+ * Merges the export (parseV2Export's root) into the v2 store of the newest raft snapshot in `snapDir` and rewrites that
  * snapshot (same term and index; the file is replaced atomically).
  */
-export async function importV2IntoSnapDir(snapDir: string, exportJson: string, now: bigint = nowNs()): Promise<V2ImportResult> {
-  const root = parseV2Export(exportJson);
+export async function importV2IntoSnapDir(snapDir: string, root: ExportedV2Node, now: bigint = nowNs()): Promise<V2ImportResult> {
   const snapshotter = new Snapshotter(snapDir);
   const loaded = await snapshotter.load();
   if (!loaded) throw new V2ImportError(`no raft snapshot in ${join(snapDir)}`);
