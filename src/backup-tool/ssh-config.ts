@@ -12,7 +12,7 @@ import { chmod, lutimes, mkdir, symlink, utimes } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import ssh2 from 'ssh2';
-import type { Client as SshClient, FileEntryWithStats, SFTPWrapper, Stats } from 'ssh2';
+import type { Client as SshClient, FileEntryWithStats, ServerHostKeyAlgorithm, SFTPWrapper, Stats } from 'ssh2';
 
 export const DEFAULT_SSH_PORT = 22;
 /** How long connecting, the key exchange and authentication may take together. */
@@ -176,10 +176,10 @@ export function hostKeyProblem(entries: KnownHost[], host: string, port: number,
 }
 
 /** Host key algorithms to ask for, so a host known by its RSA key is not asked for ed25519. */
-export function hostKeyAlgorithms(entries: KnownHost[], host: string, port: number): string[] {
+export function hostKeyAlgorithms(entries: KnownHost[], host: string, port: number): ServerHostKeyAlgorithm[] {
   const name = knownHostName(host, port);
   const types = new Set(entries.filter((e) => e.marker === '' && hostsFieldMatches(e.hosts, name)).map((e) => e.keyType));
-  return [...types].flatMap((t) => (t === 'ssh-rsa' ? ['rsa-sha2-512', 'rsa-sha2-256', 'ssh-rsa'] : [t]));
+  return [...types].flatMap((t): ServerHostKeyAlgorithm[] => (t === 'ssh-rsa' ? ['rsa-sha2-512', 'rsa-sha2-256', 'ssh-rsa'] : [t as ServerHostKeyAlgorithm]));
 }
 
 // ---- connecting -------------------------------------------------------------------------------
@@ -227,6 +227,7 @@ function connect(r: RemoteDir, auth: SshAuth): Promise<SshClient> {
       else if (err.code === 'ECONNREFUSED') fail(`cannot connect to ${where}: connection refused (is sshd running there?)`);
       else if (err.code === 'ENOTFOUND' || err.code === 'EAI_AGAIN') fail(`cannot resolve host ${r.host}`);
       else if (err.level === 'client-timeout') fail(`no SSH session with ${where} within ${auth.readyTimeoutMs} ms`);
+      else if (algorithms.length > 0 && /host key/i.test(err.message)) fail(`${where} offers no host key of a type ${auth.knownHostsFile} has for it (${algorithms.join(', ')}): ${err.message}`)
       else if (err.level === 'client-authentication') fail(`authentication failed as ${r.user} on ${where} with key ${file} (is its public key in ${r.user}'s authorized_keys?)`);
       else fail(`SSH to ${where}: ${err.message}`);
     });
@@ -240,7 +241,7 @@ function connect(r: RemoteDir, auth: SshAuth): Promise<SshClient> {
       readyTimeout: auth.readyTimeoutMs,
       keepaliveInterval: KEEPALIVE_INTERVAL_MS,
       keepaliveCountMax: KEEPALIVE_COUNT_MAX,
-      ...(algorithms.length > 0 ? { algorithms: { serverHostKey: algorithms as never } } : {}),
+      ...(algorithms.length > 0 ? { algorithms: { serverHostKey: algorithms } } : {}),
       hostVerifier: (blob: Buffer) => {
         if (auth.skipHostKeyCheck) return true;
         refusedHostKey = hostKeyProblem(known, r.host, r.port, blob, auth.knownHostsFile);

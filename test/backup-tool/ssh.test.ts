@@ -174,6 +174,15 @@ describe('tetcd-backup collecting config dirs over SSH', { skip: sshdSkipReason(
     const changed = await run(target, spec, ['--ssh-known-hosts', impostor]);
     assert.equal(changed.code, 1);
     assert.match(changed.stderr, /HOST KEY MISMATCH for \[127\.0\.0\.1\]:\d+/);
+
+    // known only by an RSA key while it serves ed25519: the client asks for RSA and says so
+    const rsa = join(dir, 'rsa_host_key');
+    execFileSync('ssh-keygen', ['-q', '-t', 'rsa', '-b', '2048', '-N', '', '-f', rsa], { stdio: 'ignore' });
+    const rsaOnly = join(dir, 'known_hosts.rsa');
+    writeFileSync(rsaOnly, `[127.0.0.1]:${sshd.port} ${readFileSync(`${rsa}.pub`, 'utf8').split(' ').slice(0, 2).join(' ')}\n`);
+    const otherType = await run(target, spec, ['--ssh-known-hosts', rsaOnly]);
+    assert.equal(otherType.code, 1);
+    assert.match(otherType.stderr, /offers no host key of a type \S+known_hosts\.rsa has for it \(rsa-sha2-512, rsa-sha2-256, ssh-rsa\)/);
     assert.deepEqual(visibleSets(target), [], 'no set after refused host keys');
     assert.equal(accepted(), acceptedBefore, 'no authentication to a host whose key was refused');
 
