@@ -4,6 +4,7 @@
 import { join } from 'node:path';
 import { credentials } from '@grpc/grpc-js';
 import { MaintenanceClient, MoveLeaderRequest, StatusRequest } from '../../../src/proto/etcdserver/etcdserverpb/rpc.js';
+import { PeerProxy, Partitions } from './partition.js';
 import { freePorts, makeTempDir, removeDir, sleep, startServer, TETCD_BIN, unary, type ServerProcess } from '../../helpers/index.js';
 
 /** Raft timing for the tests: fast elections so faults resolve within a second or two. */
@@ -24,6 +25,8 @@ export const CHANNEL_OPTIONS = {
 export class ClusterMember {
   proc: ServerProcess | undefined;
   frozen = false;
+  /** Set by the test while a partition cuts this member off from its peers. */
+  isolated = false;
   /** Set by the test once the member was removed from the cluster. */
   removed = false;
   /** Set once the member has answered a status request. */
@@ -36,13 +39,15 @@ export class ClusterMember {
     readonly peerPort: number,
     readonly dataDir: string,
     private readonly flags: () => string[],
+    /** The peer port the member advertises: its own, or its partition proxy's. */
+    readonly advertisedPeerPort = peerPort,
   ) {}
 
   get endpoint(): string {
     return `127.0.0.1:${this.clientPort}`;
   }
   get peerUrl(): string {
-    return `http://127.0.0.1:${this.peerPort}`;
+    return `http://127.0.0.1:${this.advertisedPeerPort}`;
   }
   get running(): boolean {
     return this.proc !== undefined;
@@ -113,18 +118,34 @@ export class ProcessCluster {
     readonly members: ClusterMember[],
     private readonly dir: string,
     private readonly extraFlags: readonly string[],
+    /** Set when the members' peer traffic passes partition proxies. */
+    readonly partitions?: Partitions,
   ) {}
 
-  /** Start `size` members together as a new cluster and wait until they agree on a leader. */
-  static async start(size: number, extraFlags: readonly string[] = []): Promise<ProcessCluster> {
+  /**
+   * Start `size` members together as a new cluster and wait until they agree on a leader. With
+   * `partitionable`, each member advertises a proxy's port so links can be cut (partition.ts).
+   */
+  static async start(size: number, extraFlags: readonly string[] = [], opts: { partitionable?: boolean } = {}): Promise<ProcessCluster> {
     const dir = await makeTempDir('faults');
-    const cluster = new ProcessCluster([], dir, extraFlags);
+    const cluster = new ProcessCluster([], dir, extraFlags, opts.partitionable ? new Partitions() : undefined);
     try {
-      const ports = await freePorts(2 * size);
-      const slots = Array.from({ length: size }, (_, i) => ({ name: `m${i + 1}`, clientPort: ports[2 * i]!, peerPort: ports[2 * i + 1]! }));
-      const initialCluster = slots.map((s) => `${s.name}=http://127.0.0.1:${s.peerPort}`).join(',');
-      for (const s of slots) cluster.members.push(cluster.member(s.name, s.clientPort, s.peerPort, initialCluster, 'new'));
+      const ports = await freePorts(3 * size);
+      const slots = Array.from({ length: size }, (_, i) => ({
+        name: `m${i + 1}`,
+        clientPort: ports[3 * i]!,
+        peerPort: ports[3 * i + 1]!,
+        advertised: opts.partitionable ? ports[3 * i + 2]! : ports[3 * i + 1]!,
+      }));
+      const initialCluster = slots.map((s) => `${s.name}=http://127.0.0.1:${s.advertised}`).join(',');
+      for (const s of slots) {
+        const m = cluster.member(s.name, s.clientPort, s.peerPort, initialCluster, 'new', s.advertised);
+        cluster.members.push(m);
+        if (cluster.partitions) await new PeerProxy(s.advertised, s.peerPort, () => m.id, cluster.partitions).start();
+      }
       await Promise.all(cluster.members.map((m) => m.start()));
+      // The proxies identify members by ID: learn every member's.
+      if (cluster.partitions) await Promise.all(cluster.members.map((m) => m.status()));
       await cluster.leader();
     } catch (err) {
       await cluster.close();
@@ -139,14 +160,14 @@ export class ProcessCluster {
    */
   async newJoiner(name: string): Promise<ClusterMember> {
     const [clientPort, peerPort] = await freePorts(2);
-    const others = this.members.filter((m) => !m.removed).map((m) => `${m.name}=http://127.0.0.1:${m.peerPort}`);
+    const others = this.members.filter((m) => !m.removed).map((m) => `${m.name}=${m.peerUrl}`);
     const initialCluster = [...others, `${name}=http://127.0.0.1:${peerPort}`].join(',');
     const m = this.member(name, clientPort!, peerPort!, initialCluster, 'existing');
     this.members.push(m);
     return m;
   }
 
-  private member(name: string, clientPort: number, peerPort: number, initialCluster: string, state: 'new' | 'existing'): ClusterMember {
+  private member(name: string, clientPort: number, peerPort: number, initialCluster: string, state: 'new' | 'existing', advertisedPeerPort = peerPort): ClusterMember {
     const clientUrl = `http://127.0.0.1:${clientPort}`;
     const peerUrl = `http://127.0.0.1:${peerPort}`;
     const dataDir = join(this.dir, name);
@@ -156,14 +177,14 @@ export class ProcessCluster {
       `--listen-client-urls=${clientUrl}`,
       `--advertise-client-urls=${clientUrl}`,
       `--listen-peer-urls=${peerUrl}`,
-      `--initial-advertise-peer-urls=${peerUrl}`,
+      `--initial-advertise-peer-urls=http://127.0.0.1:${advertisedPeerPort}`,
       `--initial-cluster=${initialCluster}`,
       `--initial-cluster-state=${state}`,
       '--initial-cluster-token=faults',
       `--heartbeat-interval=${HEARTBEAT_MS}`,
       `--election-timeout=${ELECTION_MS}`,
       ...this.extraFlags,
-    ]);
+    ], advertisedPeerPort);
   }
 
   /** The leader every running, unfrozen member agrees on (polled within a bound). */
@@ -171,14 +192,14 @@ export class ProcessCluster {
     const deadline = Date.now() + LEADER_WAIT_MS;
     let last = '';
     while (Date.now() < deadline) {
-      const live = this.members.filter((m) => m.running && !m.frozen && !m.removed);
+      const live = this.members.filter((m) => m.running && !m.frozen && !m.removed && !m.isolated);
       const statuses = await Promise.all(live.map((m) => m.status()));
       const leaders = new Set(statuses.map((s) => s?.leader ?? 0n));
       last = statuses.map((s, i) => `${live[i]!.name}: ${s ? `leader ${s.leader.toString(16)}` : 'no answer'}`).join(', ');
       const [only] = leaders;
       if (leaders.size === 1 && only !== 0n) {
         const leader = this.members.find((m) => m.id === only);
-        if (leader?.running && !leader.frozen) return leader;
+        if (leader?.running && !leader.frozen && !leader.isolated) return leader;
       }
       await sleep(LEADER_POLL_MS);
     }
@@ -200,6 +221,7 @@ export class ProcessCluster {
   /** Stop every member and remove the data dirs. */
   async close(): Promise<void> {
     await Promise.all(this.members.map((m) => m.stop().catch(() => undefined)));
+    await this.partitions?.close();
     await removeDir(this.dir);
   }
 }
