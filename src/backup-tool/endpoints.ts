@@ -2,6 +2,7 @@
 // manifest (what the guide's `grep https etcd.yaml | cut -d/ -f3` extracts, read as YAML
 // instead), then the first endpoint that answers Maintenance.Status.
 import { readFileSync } from 'node:fs';
+import { connect as tlsConnect } from 'node:tls';
 import { credentials, type ChannelCredentials } from '@grpc/grpc-js';
 import { parse } from 'yaml';
 import { V3Client, errorText } from '../client/v3.js';
@@ -122,9 +123,61 @@ export async function firstHealthy(endpoints: string[], tls: TlsFiles): Promise<
       if (status.errors.length === 0) return { endpoint, client, status };
       failures.push(`${endpoint}: ${status.errors.join('; ')}`);
     } catch (err) {
-      failures.push(`${endpoint}: ${errorText(err)}`);
+      // grpc-js reports a refused TLS handshake only as a deadline; a plain handshake says why.
+      const why = endpoint.startsWith('https://') ? await tlsProblem(endpoint, tls) : undefined;
+      failures.push(`${endpoint}: ${errorText(err)}${why ? ` (TLS: ${why})` : ''}`);
     }
     client.close();
   }
   throw new EndpointError(`no healthy endpoint: ${failures.join(', ')}`);
+}
+
+/** How long a probe waits after the handshake for the server's refusal of our certificate. */
+const TLS_ALERT_WAIT_MS = 500;
+
+/**
+ * Why a TLS connection to `endpoint` with these files fails, or undefined when it does not:
+ * an untrusted server certificate fails the handshake; a client certificate the server refuses
+ * (TLS 1.3) arrives as an alert just after it, so the probe waits briefly for one.
+ */
+export function tlsProblem(endpoint: string, tls: TlsFiles): Promise<string | undefined> {
+  const url = new URL(endpoint);
+  return new Promise((resolve) => {
+    let done = false;
+    const finish = (why: string | undefined) => {
+      if (done) return;
+      done = true;
+      clearTimeout(timer);
+      socket.destroy();
+      resolve(why);
+    };
+    const timer = setTimeout(() => finish(undefined), HEALTH_TIMEOUT_MS);
+    const socket = tlsConnect({
+      host: url.hostname,
+      port: Number(url.port || 443),
+      servername: /^[\d.]+$|:/.test(url.hostname) ? undefined : url.hostname,
+      ca: tls.cacert ? readFileSync(tls.cacert) : undefined,
+      cert: tls.cert ? readFileSync(tls.cert) : undefined,
+      key: tls.key ? readFileSync(tls.key) : undefined,
+      ALPNProtocols: ['h2'],
+    });
+    socket.on('error', (err: NodeJS.ErrnoException) => finish(certificateText(err)));
+    let secured = false;
+    socket.on('secureConnect', () => {
+      // Ask for nothing; a refusal of our certificate closes the connection (with an alert or
+      // without: Node's TLS server just closes).
+      secured = true;
+      setTimeout(() => finish(undefined), TLS_ALERT_WAIT_MS);
+    });
+    socket.on('close', () =>
+      finish(secured ? 'the server refused the client certificate (it closed the connection right after the handshake)' : 'the server closed the connection during the TLS handshake'),
+    );
+  });
+}
+
+function certificateText(err: NodeJS.ErrnoException): string {
+  const m = err.message;
+  if (/alert (bad|unknown|certificate)|certificate required|alert number 4[0-9]/i.test(m)) return `the server refused the client certificate (${m})`;
+  if (err.code && /CERT|SELF_SIGNED|SIGNATURE|HOSTNAME|IP/.test(err.code)) return `the server certificate is not trusted: ${m} (${err.code})`;
+  return m;
 }

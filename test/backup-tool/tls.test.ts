@@ -141,14 +141,13 @@ for (const kind of ['tetcd', 'etcd'] as const) {
       const untrusted = await cli(['run', '--target', target, '--endpoints', member.url, '--cert', client.cert, '--key', client.key, '--cacert', other.ca.cert, '--no-config', '--no-encrypt']);
       assert.equal(untrusted.code, 1);
       assert.match(untrusted.stderr, /no healthy endpoint: https:\/\/127\.0\.0\.1:\d+: \S/);
+      assert.match(untrusted.stderr, /TLS: the server certificate is not trusted/);
       assert.deepEqual(setsIn(target), []);
     });
 
-    // grpc-js waits for a connection until the deadline and reports only "Deadline exceeded ...
-    // Waiting for LB pick", so the run says "context deadline exceeded" (as etcdctl does) and not
-    // why: firstHealthy (endpoints.ts) would need a TLS handshake probe to name the certificate.
-    it('says the refusal is about the certificate', { todo: 'endpoints.ts: probe TLS to explain a refused handshake' }, () => {
-      assert.match(refused, /certificate|handshake|TLS/i);
+    // grpc-js reports only a deadline; firstHealthy's TLS probe names the certificate.
+    it('says the refusal is about the certificate', () => {
+      assert.match(refused, /TLS: the server refused the client certificate/);
     });
   });
 }
