@@ -3,7 +3,7 @@
 // Each command lives in its own cli-*.ts file; this one assembles them.
 import { Command, CommanderError } from 'commander';
 import { TETCD_VERSION } from '../config/version.js';
-import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, UsageError, type CliIo } from './cli-common.js';
+import { addProgressOption, EXIT_FAILED, EXIT_OK, EXIT_USAGE, UsageError, type CliIo } from './cli-common.js';
 import { registerRestore } from './cli-restore.js';
 import { registerRun } from './cli-run.js';
 import { registerSchedule } from './cli-schedule.js';
@@ -14,6 +14,7 @@ export { EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_VERIFY_PROBLEMS, type CliIo } fr
 function program(io: CliIo, setCode: (c: number) => void): Command {
   const p = new Command('tetcd-backup').version(TETCD_VERSION).description('Back up and restore etcd/tetcd clusters: config dirs, v3 snapshot, v2 store; compressed, age-encrypted, verified');
   p.exitOverride().configureOutput({ writeOut: io.stdout, writeErr: io.stderr });
+  addProgressOption(p, io);
   registerRun(p, io);
   registerList(p, io);
   registerVerify(p, io, setCode);

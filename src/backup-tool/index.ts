@@ -6,6 +6,8 @@ export { verifySet, type VerifyResult } from './verify.js';
 export { restoreSet, RestoreRefused, type RestoreOptions, type RestoreOutcome } from './restore.js';
 export { prune, pruneSelection, type Retention } from './prune.js';
 export { LocalTarget, TargetError, type Target, type SetInfo, type SetWriter } from './target.js';
+export { S3Target, s3SettingsFromUrl, parseSize, type S3Settings, type S3Checksum } from './target-s3.js';
+export { ProgressBar, setProgressOutput, startProgress, formatBytes, NO_PROGRESS, type Progress, type ProgressOutput } from './progress.js';
 export { encryptKeys, decryptKeys, KeyError, PASSPHRASE_ENV, type EncryptKeys, type DecryptKeys } from './keys.js';
 export { podManifestEndpoints, readPodManifest, EndpointError, type TlsFiles } from './endpoints.js';
 export { parseManifest, MANIFEST_NAME, type Manifest } from './manifest.js';

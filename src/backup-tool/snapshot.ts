@@ -7,6 +7,7 @@ import { open } from 'node:fs/promises';
 import type { V3Client } from '../client/v3.js';
 import { dbStatus } from '../ctl/commands/snapshot.js';
 import type { SnapshotResponse } from '../proto/etcdserver/etcdserverpb/rpc.js';
+import { startProgress, type Progress } from './progress.js';
 
 const SHA256_SIZE = 32;
 
@@ -34,11 +35,16 @@ export interface ClusterFigures {
 export async function saveSnapshot(client: V3Client, path: string): Promise<void> {
   const out = createWriteStream(path, { mode: 0o600 });
   const stream = client.serverStream('maintenance', 'snapshot', {}, { endpoint: 0 });
+  let bar: Progress | undefined;
   try {
     for await (const r of stream as AsyncIterable<SnapshotResponse>) {
+      // the first message tells the size: its blob plus the bytes still to come
+      bar ??= startProgress('snapshot', r.blob.length + Number(r.remaining_bytes));
+      bar.advance(r.blob.length);
       if (!out.write(r.blob)) await once(out, 'drain');
     }
   } finally {
+    bar?.finish();
     out.end();
     await once(out, 'close');
   }

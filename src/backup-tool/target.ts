@@ -2,9 +2,11 @@
 // step (a directory rename), after its manifest, so a crash or a failure never leaves a set that
 // looks complete. The interface is what S3 or any other store implements too.
 import { copyFile, mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
-import { existsSync } from 'node:fs';
+import { createReadStream, createWriteStream, existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { pipeline } from 'node:stream/promises';
 import { MANIFEST_NAME } from './manifest.js';
+import { meter, NO_PROGRESS, startProgress } from './progress.js';
 import { setTime } from './set-name.js';
 
 export interface SetWriter {
@@ -55,7 +57,7 @@ export class LocalTarget implements Target {
     const staging = join(this.root, STAGING_PREFIX + name);
     await mkdir(staging, { recursive: true, mode: 0o700 });
     return {
-      put: (file, localPath) => copyFile(localPath, join(staging, file)),
+      put: (file, localPath) => copyShowingProgress(localPath, join(staging, file), `put ${file}`),
       commit: () => rename(staging, final),
       abort: () => rm(staging, { recursive: true, force: true }),
     };
@@ -63,7 +65,7 @@ export class LocalTarget implements Target {
 
   async fetch(set: string, name: string, localPath: string): Promise<void> {
     try {
-      await copyFile(join(this.root, set, name), localPath);
+      await copyShowingProgress(join(this.root, set, name), localPath, `fetch ${name}`);
     } catch (err) {
       throw new TargetError(`${set}/${name}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'missing' : (err as Error).message}`);
     }
@@ -77,5 +79,16 @@ export class LocalTarget implements Target {
 
   async remove(set: string): Promise<void> {
     await rm(join(this.root, set), { recursive: true, force: true });
+  }
+}
+
+/** copyFile, or a metered stream copy when a progress bar is being drawn. */
+async function copyShowingProgress(from: string, to: string, label: string): Promise<void> {
+  const bar = startProgress(label, (await stat(from)).size);
+  if (bar === NO_PROGRESS) return copyFile(from, to);
+  try {
+    await pipeline(createReadStream(from), meter(bar), createWriteStream(to));
+  } finally {
+    bar.finish();
   }
 }
