@@ -106,6 +106,8 @@ class LoadgenProcess {
       this.wake();
     });
     this.child.stderr!.on('data', (chunk: Buffer) => (this.stderr = (this.stderr + chunk.toString()).slice(-STDERR_TAIL)));
+    // A loadgen that died makes writes fail with EPIPE; expect() reports the exit and its stderr.
+    this.child.stdin!.on('error', () => {});
     this.child.on('exit', () => {
       this.exited = true;
       this.wake();
