@@ -30,7 +30,7 @@ export async function runDataset(ctx: RunContext): Promise<RowResult[]> {
   const txns = Math.ceil(keys / PUTS_PER_TXN);
   const server = ctx.server;
   const fill = await unaryLoad(
-    ctx.pool,
+    ctx.generator,
     server.endpoint,
     {
       op: 'txn-fill',

@@ -2,15 +2,14 @@
 // durable 4 KiB write on the data disk (a single-client put cannot be faster than one), the
 // loopback gRPC round trip, and the load generator's own ceiling against a server that does
 // nothing (so a server result near it means the generator, not the server, was the limit).
-import { Server, ServerCredentials, type sendUnaryData } from '@grpc/grpc-js';
+// The no-op server is the generator's own kind (Go or grpc-js), in a process of its own for Go.
 import { closeSync, fdatasyncSync, openSync, writeSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { KVService, type PutResponse, type RangeResponse } from '../src/proto/etcdserver/etcdserverpb/rpc.js';
 import { unaryLoad } from './loads.js';
 import type { Measurement } from './measurement.js';
-import type { WorkerPool } from './pool.js';
+import type { LoadGenerator } from './generator.js';
 import { SampleBuffer, summarise, type LatencySummary } from './stats.js';
 
 const BLOCK = 4096;
@@ -23,10 +22,10 @@ export interface Limits {
   readonly generatorCeiling: Measurement;
 }
 
-export async function measureLimits(pool: WorkerPool, dataRoot: string, quick: boolean): Promise<Limits> {
+export async function measureLimits(generator: LoadGenerator, dataRoot: string, quick: boolean): Promise<Limits> {
   return {
     fdatasync: await fdatasyncLatency(dataRoot, quick ? 200 : 1000),
-    ...(await echoLimits(pool, quick)),
+    ...(await echoLimits(generator, quick)),
   };
 }
 
@@ -50,28 +49,12 @@ export async function fdatasyncLatency(dir: string, rounds: number): Promise<Lat
   return summarise(samples.toArray());
 }
 
-/** A KV service that answers Put and Range at once with empty responses. */
-async function startEchoServer(): Promise<{ endpoint: string; stop(): Promise<void> }> {
-  const server = new Server();
-  server.addService(KVService, {
-    put: (_call: unknown, cb: sendUnaryData<PutResponse>) => cb(null, { header: undefined, prev_kv: undefined }),
-    range: (_call: unknown, cb: sendUnaryData<RangeResponse>) => cb(null, { header: undefined, kvs: [], more: false, count: 0n }),
-  });
-  const port = await new Promise<number>((resolve, reject) =>
-    server.bindAsync('127.0.0.1:0', ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p))),
-  );
-  return {
-    endpoint: `127.0.0.1:${port}`,
-    stop: () => new Promise<void>((resolve) => server.tryShutdown(() => resolve())),
-  };
-}
-
-async function echoLimits(pool: WorkerPool, quick: boolean): Promise<Omit<Limits, 'fdatasync'>> {
-  const echo = await startEchoServer();
+async function echoLimits(generator: LoadGenerator, quick: boolean): Promise<Omit<Limits, 'fdatasync'>> {
+  const echo = await generator.startEcho();
   const spec = { op: 'put', keySize: 8, valueSize: 256, sequentialKeys: true, keySpace: 0, maxDurationMs: 10_000 } as const;
   try {
-    const grpcRoundTrip = await unaryLoad(pool, echo.endpoint, { ...spec, clients: 1, conns: 1, total: quick ? 1_000 : 3_000 });
-    const generatorCeiling = await unaryLoad(pool, echo.endpoint, { ...spec, clients: 64, conns: 8, total: quick ? 20_000 : 60_000 });
+    const grpcRoundTrip = await unaryLoad(generator, echo.endpoint, { ...spec, clients: 1, conns: 1, total: quick ? 1_000 : 3_000 });
+    const generatorCeiling = await unaryLoad(generator, echo.endpoint, { ...spec, clients: 64, conns: 8, total: quick ? 20_000 : 60_000 });
     return { grpcRoundTrip, generatorCeiling };
   } finally {
     await echo.stop();

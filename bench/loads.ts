@@ -1,9 +1,9 @@
-// Splitting a load over the worker processes and measuring it against one server.
-import type { WorkerPool } from './pool.js';
+// Splitting a load into the generator's jobs and measuring it against one server.
+import type { LoadGenerator } from './generator.js';
 import { readProcStats, type ProcStats } from './proc-stats.js';
 import type { BenchServer } from './servers.js';
 import { fromPoolRun, serverUse, share, type Measurement } from './measurement.js';
-import type { KeepAliveJob, UnaryJob, UnaryOp, WatchJob } from './protocol.js';
+import type { KeepAliveJob, UnaryJob, UnaryOp, V2Job, WatchJob } from './protocol.js';
 
 /** Sequential keys of different workers start this far apart, so they never collide. */
 const WORKER_KEY_STRIDE = 10_000_000;
@@ -24,13 +24,13 @@ export interface UnarySpec {
 
 /** Run a closed-loop unary load from all workers against `endpoint`; server stats from `pid` if given. */
 export async function unaryLoad(
-  pool: WorkerPool,
+  generator: LoadGenerator,
   endpoint: string,
   spec: UnarySpec,
   server?: BenchServer,
   unit: Measurement['unit'] = 'ops/s',
 ): Promise<Measurement> {
-  const parts = Math.min(pool.size, spec.clients);
+  const parts = Math.min(generator.size, spec.clients);
   const opsPerTxn = spec.opsPerTxn ?? 1;
   let keyOffset = 0;
   const jobs: UnaryJob[] = [];
@@ -55,7 +55,7 @@ export async function unaryLoad(
     keyOffset += total * opsPerTxn;
   }
   return measured(server, async (beforeGo) => {
-    const run = await pool.run(jobs, spec.maxDurationMs, beforeGo);
+    const run = await generator.run(jobs, spec.maxDurationMs, beforeGo);
     return (use) => fromPoolRun(run, unit, use, spec.op === 'txn-fill' ? opsPerTxn : 1);
   });
 }
@@ -70,8 +70,8 @@ export interface WatchSpec {
   readonly maxDurationMs: number;
 }
 
-export async function watchLoad(pool: WorkerPool, server: BenchServer, spec: WatchSpec): Promise<Measurement> {
-  const parts = Math.min(pool.size, spec.streams);
+export async function watchLoad(generator: LoadGenerator, server: BenchServer, spec: WatchSpec): Promise<Measurement> {
+  const parts = Math.min(generator.size, spec.streams);
   const jobs: WatchJob[] = Array.from({ length: parts }, (_, w) => ({
     kind: 'watch',
     endpoint: server.endpoint,
@@ -84,7 +84,7 @@ export async function watchLoad(pool: WorkerPool, server: BenchServer, spec: Wat
     maxDurationMs: spec.maxDurationMs,
   }));
   return measured(server, async (beforeGo) => {
-    const run = await pool.run(jobs, spec.maxDurationMs, beforeGo);
+    const run = await generator.run(jobs, spec.maxDurationMs, beforeGo);
     return (use) => fromPoolRun(run, 'events/s', use);
   });
 }
@@ -97,8 +97,8 @@ export interface KeepAliveSpec {
   readonly maxDurationMs: number;
 }
 
-export async function keepAliveLoad(pool: WorkerPool, server: BenchServer, spec: KeepAliveSpec): Promise<Measurement> {
-  const parts = Math.min(pool.size, spec.streams);
+export async function keepAliveLoad(generator: LoadGenerator, server: BenchServer, spec: KeepAliveSpec): Promise<Measurement> {
+  const parts = Math.min(generator.size, spec.streams);
   const jobs: KeepAliveJob[] = Array.from({ length: parts }, (_, w) => ({
     kind: 'keepalive',
     endpoint: server.endpoint,
@@ -109,7 +109,34 @@ export async function keepAliveLoad(pool: WorkerPool, server: BenchServer, spec:
     maxDurationMs: spec.maxDurationMs,
   }));
   return measured(server, async (beforeGo) => {
-    const run = await pool.run(jobs, spec.maxDurationMs, beforeGo);
+    const run = await generator.run(jobs, spec.maxDurationMs, beforeGo);
+    return (use) => fromPoolRun(run, 'ops/s', use);
+  });
+}
+
+export interface V2Spec {
+  readonly clients: number;
+  readonly total: number;
+  readonly maxDurationMs: number;
+  readonly keySize: number;
+  readonly valueSize: number;
+}
+
+export async function v2Load(generator: LoadGenerator, server: BenchServer, spec: V2Spec): Promise<Measurement> {
+  const parts = Math.min(generator.size, spec.clients);
+  const jobs: V2Job[] = Array.from({ length: parts }, (_, w) => ({
+    kind: 'v2',
+    endpoint: server.clientUrl,
+    clients: share(spec.clients, w, parts),
+    // Whole set+get pairs per part.
+    total: 2 * share(Math.floor(spec.total / 2), w, parts),
+    maxDurationMs: spec.maxDurationMs,
+    keySize: spec.keySize,
+    valueSize: spec.valueSize,
+    keyOffset: w * WORKER_KEY_STRIDE,
+  }));
+  return measured(server, async (beforeGo) => {
+    const run = await generator.run(jobs, spec.maxDurationMs, beforeGo);
     return (use) => fromPoolRun(run, 'ops/s', use);
   });
 }

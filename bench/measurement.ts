@@ -1,4 +1,4 @@
-// One measured number of one workload on one server, and how runs of the pool become one.
+// One measured number of one workload on one server, and how a generator's run becomes one.
 import type { PoolRun } from './pool.js';
 import type { ProcStats } from './proc-stats.js';
 import { mergeSamples, summarise, type LatencySummary } from './stats.js';

@@ -2,6 +2,8 @@
 // prepare/go barrier so every worker starts its load at the same moment.
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { startEchoServer } from './echo-server.js';
+import type { EchoServer, LoadGenerator } from './generator.js';
 import type { FromWorker, Job, ToWorker, WorkerResult } from './protocol.js';
 
 const WORKER_PATH = fileURLToPath(new URL('./worker.js', import.meta.url));
@@ -16,7 +18,9 @@ export interface PoolRun {
   readonly wallSeconds: number;
 }
 
-export class WorkerPool {
+export class WorkerPool implements LoadGenerator {
+  readonly kind = 'node';
+
   private constructor(private readonly children: ChildProcess[]) {}
 
   static start(count: number): WorkerPool {
@@ -42,6 +46,10 @@ export class WorkerPool {
     const start = Math.min(...results.map((r) => r.startUs));
     const end = Math.max(...results.map((r) => r.endUs));
     return { results, wallSeconds: Math.max(1e-6, (end - start) / 1e6) };
+  }
+
+  startEcho(): Promise<EchoServer> {
+    return startEchoServer();
   }
 
   close(): void {

@@ -55,7 +55,22 @@ export interface KeepAliveJob {
   readonly maxDurationMs: number;
 }
 
-export type Job = UnaryJob | WatchJob | KeepAliveJob;
+/** v2-set-get: each client sets a key (PUT /v2/keys/bench/<key>) then gets it, over its own keep-alive connection. */
+export interface V2Job {
+  readonly kind: 'v2';
+  /** http://host:port */
+  readonly endpoint: string;
+  readonly clients: number;
+  /** Requests this worker sends in all (sets and gets, one each per key). */
+  readonly total: number;
+  readonly maxDurationMs: number;
+  readonly keySize: number;
+  readonly valueSize: number;
+  /** Keys count up from here. */
+  readonly keyOffset: number;
+}
+
+export type Job = UnaryJob | WatchJob | KeepAliveJob | V2Job;
 
 /** One worker's outcome; times are monotonic microseconds (process.hrtime, shared by all processes). */
 export interface WorkerResult {

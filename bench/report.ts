@@ -97,7 +97,7 @@ export function toMarkdown(report: Report): string {
   out.push(
     `Run ${report.date} on ${report.machine.cpus} × ${report.machine.cpuModel}, ${report.machine.memoryGiB.toFixed(0)} GiB, ` +
       `${report.machine.os}, node ${report.machine.node}. Mode **${String(s['mode'])}**, ${String(s['reps'])} repetition(s) per workload ` +
-      `(medians shown; the dataset workload runs once), ${String(s['workers'])} load-generator processes, servers alternating, ` +
+      `(medians shown; the dataset workload runs once), ${generatorText(s)}, servers alternating, ` +
       `fresh data dirs under ${String(s['dataRoot'])}, fsync on for both. Command: \`${String(s['command'])}\`.`,
     '',
   );
@@ -125,8 +125,9 @@ export function toMarkdown(report: Report): string {
     for (const [kind, a] of Object.entries(row.servers) as [ServerKind, Aggregate][]) {
       const ratio = kind === 'tetcd' && row.ratio !== undefined ? `**${fmt(row.ratio)}×** (${a.better} is better)` : '';
       const spread = a.reps.length > 1 ? ` (${a.reps.map((v) => fmt(v)).join(' / ')})` : '';
+      const db = a.extra?.['dbMB'] === undefined ? '' : ` of a ${fmt(a.extra['dbMB'])} MB db`;
       out.push(
-        `| ${row.row} | ${kind} | ${fmt(a.value)} ${a.unit}${spread} | ${fmt(a.p50Ms)} | ${fmt(a.p90Ms)} | ${fmt(a.p99Ms)} | ${fmt(a.maxMs)} | ` +
+        `| ${row.row} | ${kind} | ${fmt(a.value)} ${a.unit}${db}${spread} | ${fmt(a.p50Ms)} | ${fmt(a.p90Ms)} | ${fmt(a.p99Ms)} | ${fmt(a.maxMs)} | ` +
           `${fmt(a.rssMiB)} | ${fmt(a.cpuSeconds)} | ${fmt(a.cpuUsPerOp)} | ${fmt(a.generatorCpuUsPerOp)} | ${a.errors > 0 ? `${a.errors}: ${escape(a.firstError ?? '')}` : 0} | ${ratio} |`,
       );
     }
@@ -135,6 +136,13 @@ export function toMarkdown(report: Report): string {
   for (const row of report.rows) out.push(`| ${row.row} | ${escape(row.what)} | ${escape(row.settings)} |`);
   out.push('', '![tetcd relative to etcd](chart.svg)', '');
   return out.join('\n');
+}
+
+/** Which load generator drove the servers (reports before it existed had Node workers only). */
+function generatorText(s: Readonly<Record<string, unknown>>): string {
+  return s['generator'] === 'go'
+    ? 'the Go load generator (etcd clientv3, one process)'
+    : `${String(s['workers'])} Node load-generator processes`;
 }
 
 function escape(text: string): string {

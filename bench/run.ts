@@ -10,7 +10,7 @@ import { toSvg } from './chart.js';
 import { measureLimits, type Limits } from './limits.js';
 import type { Measurement } from './measurement.js';
 import { parseOptions, USAGE, type BenchOptions } from './options.js';
-import { WorkerPool } from './pool.js';
+import { startGenerator, type LoadGenerator } from './generator.js';
 import { aggregate, ratioOf, toMarkdown, type Report, type Row } from './report.js';
 import { selfTest } from './self-test.js';
 import { ETCD_BIN } from '../test/helpers/etcd.js';
@@ -43,27 +43,30 @@ async function main(): Promise<void> {
     const missing = missingBinary(kind);
     if (missing) throw new Error(missing);
   }
-  const pool = WorkerPool.start(opts.workers);
+  const buildDir = join(repoRoot(), 'build', 'loadgen');
+  await mkdir(buildDir, { recursive: true });
+  const generator = startGenerator(opts.generator, opts.workers, buildDir, log);
+  log(`load generator: ${generator.kind === 'go' ? 'Go (bench/go/loadgen, etcd clientv3)' : `Node (${opts.workers} worker processes, grpc-js)`}`);
   const began = Date.now();
   try {
     log(`measuring physical limits`);
-    const limits = await measureLimits(pool, opts.dataRoot, opts.quick);
+    const limits = await measureLimits(generator, opts.dataRoot, opts.quick);
     logLimits(limits);
     const rows: Row[] = [];
-    for (const [i, w] of workloads.entries()) rows.push(...(await runWorkload(w, i, opts, pool)));
-    const report = buildReport(opts, limits, rows);
+    for (const [i, w] of workloads.entries()) rows.push(...(await runWorkload(w, i, opts, generator)));
+    const report = buildReport(opts, generator, limits, rows);
     await mkdir(opts.outDir, { recursive: true });
     await writeFile(join(opts.outDir, 'results.json'), JSON.stringify(report, null, 2) + '\n');
     await writeFile(join(opts.outDir, 'results.md'), toMarkdown(report));
     await writeFile(join(opts.outDir, 'chart.svg'), toSvg(report));
     log(`done in ${((Date.now() - began) / 1000).toFixed(0)} s; results in ${resolve(opts.outDir)}`);
   } finally {
-    pool.close();
+    generator.close();
   }
 }
 
 /** Every repetition of one workload, the servers' order alternating from run to run. */
-async function runWorkload(w: Workload, index: number, opts: BenchOptions, pool: WorkerPool): Promise<Row[]> {
+async function runWorkload(w: Workload, index: number, opts: BenchOptions, generator: LoadGenerator): Promise<Row[]> {
   const settings = w.settings(opts.quick, opts.datasetKeys);
   const rowInfo = w.rows(opts.datasetKeys);
   if (w.notRun) return rowInfo.map((r) => ({ row: r.row, workload: w.name, what: r.what, settings, notRun: w.notRun, servers: {} }));
@@ -76,9 +79,9 @@ async function runWorkload(w: Workload, index: number, opts: BenchOptions, pool:
       const tetcdNodeArgs = opts.profileDir ? ['--cpu-prof', `--cpu-prof-dir=${opts.profileDir}`] : [];
       let results: { row: string; measurement: Measurement }[];
       try {
-        const server = await startBenchServer({ kind, workDir, tetcdNodeArgs });
+        const server = await startBenchServer({ kind, workDir, tetcdNodeArgs, extraFlags: w.serverFlags });
         try {
-          results = await w.run({ server, pool, quick: opts.quick, datasetKeys: opts.datasetKeys });
+          results = await w.run({ server, generator, quick: opts.quick, datasetKeys: opts.datasetKeys });
         } finally {
           await server.dispose();
         }
@@ -126,7 +129,7 @@ function logLimits(l: Limits): void {
   log(`generator ceiling (64 clients, no-op server): ${describe(l.generatorCeiling)}`);
 }
 
-function buildReport(opts: BenchOptions, limits: Limits, rows: Row[]): Report {
+function buildReport(opts: BenchOptions, generator: LoadGenerator, limits: Limits, rows: Row[]): Report {
   return {
     date: new Date().toISOString(),
     machine: {
@@ -140,8 +143,10 @@ function buildReport(opts: BenchOptions, limits: Limits, rows: Row[]): Report {
       mode: opts.quick ? 'quick' : 'full',
       command: ['node dist/bench/run.js', ...process.argv.slice(2)].join(' '),
       reps: opts.reps,
-      workers: opts.workers,
+      generator: generator.kind,
+      workers: generator.kind === 'node' ? opts.workers : undefined,
       datasetKeys: opts.datasetKeys,
+      datasetDbGb: opts.datasetDbGb,
       dataRoot: opts.dataRoot,
       servers: opts.servers,
       etcdVersion: etcdVersion(),

@@ -2,6 +2,7 @@
 // milliseconds and without servers.
 import assert from 'node:assert/strict';
 import { share } from './measurement.js';
+import { keysForDbGb, parseOptions } from './options.js';
 import { aggregate, ratioOf } from './report.js';
 import { median, mergeSamples, percentile, SampleBuffer, summarise } from './stats.js';
 
@@ -43,6 +44,13 @@ export function selfTest(): void {
   for (const [n, parts] of [[64, 2], [1, 2], [10_001, 3]] as const) {
     assert.equal(Array.from({ length: parts }, (_, i) => share(n, i, parts)).reduce((a, b) => a + b, 0), n);
   }
+
+  // --db-gb picks the key count (≈413 B of bbolt db per key); --keys and --db-gb exclude each other.
+  assert.equal(keysForDbGb(1), 2_421_000);
+  assert.equal(parseOptions(['--db-gb', '0.5'], '/out').datasetKeys, 1_211_000);
+  assert.equal(parseOptions([], '/out').datasetKeys, 1_000_000);
+  assert.throws(() => parseOptions(['--db-gb', '1', '--keys', '10'], '/out'));
+  assert.throws(() => parseOptions(['--generator', 'rust'], '/out'));
 
   // Repetitions reduce to medians; CPU per op comes from the median CPU and request count.
   const agg = aggregate([

@@ -25,12 +25,16 @@ export interface ServerLaunch {
   readonly workDir: string;
   /** Extra node flags for tetcd (e.g. --cpu-prof); ignored for etcd. */
   readonly tetcdNodeArgs?: readonly string[];
+  /** Server flags given to both kinds alike (e.g. --enable-v2). */
+  readonly extraFlags?: readonly string[];
 }
 
 export interface BenchServer {
   readonly kind: ServerKind;
   /** host:port for gRPC clients. */
   readonly endpoint: string;
+  /** http://host:port, for the v2 API. */
+  readonly clientUrl: string;
   readonly dataDir: string;
   /** The live process id (changes on restart). */
   pid(): number;
@@ -52,7 +56,7 @@ export async function startBenchServer(launch: ServerLaunch): Promise<BenchServe
   await mkdir(launch.workDir, { recursive: true });
   const dataDir = join(launch.workDir, 'data');
   const [clientPort, peerPort] = await freePorts(2);
-  const flags = [...memberFlags(dataDir, clientPort!, peerPort!), `--snapshot-count=${SNAPSHOT_COUNT}`];
+  const flags = [...memberFlags(dataDir, clientPort!, peerPort!), `--snapshot-count=${SNAPSHOT_COUNT}`, ...(launch.extraFlags ?? [])];
   const [command, args] =
     launch.kind === 'etcd'
       ? [ETCD_BIN, ['--logger=zap', ...flags]]
@@ -70,6 +74,7 @@ export async function startBenchServer(launch: ServerLaunch): Promise<BenchServe
   return {
     kind: launch.kind,
     endpoint: `127.0.0.1:${clientPort}`,
+    clientUrl: `http://127.0.0.1:${clientPort}`,
     dataDir,
     pid: () => proc.pid,
     async stop() {

@@ -2,6 +2,7 @@
 // it on `prepare`, run it on `go`, report and close, until told to exit.
 import { prepareKeepAlive } from './load-keepalive.js';
 import { prepareUnary, type PreparedLoad } from './load-unary.js';
+import { prepareV2 } from './load-v2.js';
 import { prepareWatch } from './load-watch.js';
 import type { FromWorker, Job, ToWorker } from './protocol.js';
 
@@ -19,6 +20,8 @@ function prepare(job: Job): Promise<PreparedLoad> {
       return prepareWatch(job);
     case 'keepalive':
       return prepareKeepAlive(job);
+    case 'v2':
+      return prepareV2(job);
   }
 }
 

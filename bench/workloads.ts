@@ -2,9 +2,9 @@
 // follow etcd's tools/benchmark (clients × conns, 8-byte keys, 256-byte values).
 import { connect, unary } from '../test/helpers/grpc.js';
 import { runDataset } from './dataset.js';
-import { keepAliveLoad, unaryLoad, watchLoad, type UnarySpec } from './loads.js';
+import { keepAliveLoad, unaryLoad, v2Load, watchLoad, type UnarySpec } from './loads.js';
 import type { Measurement } from './measurement.js';
-import type { WorkerPool } from './pool.js';
+import type { LoadGenerator } from './generator.js';
 import { putRequest, valueOf } from './requests.js';
 import type { BenchServer } from './servers.js';
 
@@ -15,7 +15,7 @@ const RANDOM_KEY_SPACE = 100_000;
 
 export interface RunContext {
   readonly server: BenchServer;
-  readonly pool: WorkerPool;
+  readonly generator: LoadGenerator;
   readonly quick: boolean;
   readonly datasetKeys: number;
 }
@@ -34,6 +34,8 @@ export interface Workload {
   readonly once?: boolean;
   /** Set when the workload cannot run yet: the reason is reported instead of numbers. */
   readonly notRun?: string;
+  /** Server flags this workload needs, given to both servers alike (e.g. --enable-v2). */
+  readonly serverFlags?: readonly string[];
   /** Row names this workload reports (one, or several for the dataset workload). */
   rows(datasetKeys: number): readonly { readonly row: string; readonly what: string }[];
   run(ctx: RunContext): Promise<RowResult[]>;
@@ -59,7 +61,7 @@ function unaryWorkload(name: string, what: string, op: UnarySpec['op'], sizes: U
     async run(ctx) {
       if (op.startsWith('range')) await seedRangeKey(ctx.server.endpoint);
       const measurement = await unaryLoad(
-        ctx.pool,
+        ctx.generator,
         ctx.server.endpoint,
         {
           op,
@@ -97,6 +99,7 @@ const cap = { quick: 8, full: 12 };
 
 const WATCH_LATENCY = { streams: 100, watchersPerStream: 10, conns: 10, putsPerSec: 10, puts: { quick: 20, full: 50 } };
 const WATCH_FANOUT = { streams: 100, watchersPerStream: 100, conns: 10, putsPerSec: 2, puts: { quick: 4, full: 10 } };
+const V2 = { clients: 64, requests: { quick: 10_000, full: 30_000 } };
 const KEEPALIVE = { streams: 64, conns: 8, leases: { quick: 2_000, full: 10_000 }, rounds: 2 };
 
 export const WORKLOADS: readonly Workload[] = [
@@ -115,7 +118,7 @@ export const WORKLOADS: readonly Workload[] = [
     rows: () => [{ row: 'watch-latency-1000', what: 'events delivered per second; latency put-sent → event-received' }],
     async run(ctx) {
       const puts = ctx.quick ? WATCH_LATENCY.puts.quick : WATCH_LATENCY.puts.full;
-      const measurement = await watchLoad(ctx.pool, ctx.server, {
+      const measurement = await watchLoad(ctx.generator, ctx.server, {
         ...WATCH_LATENCY,
         puts,
         valueSize: VALUE_SIZE,
@@ -133,7 +136,7 @@ export const WORKLOADS: readonly Workload[] = [
     rows: () => [{ row: 'watch-fanout-10000', what: 'events delivered per second; latency put-sent → event-received' }],
     async run(ctx) {
       const puts = ctx.quick ? WATCH_FANOUT.puts.quick : WATCH_FANOUT.puts.full;
-      const measurement = await watchLoad(ctx.pool, ctx.server, {
+      const measurement = await watchLoad(ctx.generator, ctx.server, {
         ...WATCH_FANOUT,
         puts,
         valueSize: VALUE_SIZE,
@@ -150,7 +153,7 @@ export const WORKLOADS: readonly Workload[] = [
       `${KEEPALIVE.rounds} keep-alives per lease`,
     rows: () => [{ row: 'lease-keepalive', what: 'keep-alives per second' }],
     async run(ctx) {
-      const measurement = await keepAliveLoad(ctx.pool, ctx.server, {
+      const measurement = await keepAliveLoad(ctx.generator, ctx.server, {
         ...KEEPALIVE,
         leases: ctx.quick ? KEEPALIVE.leases.quick : KEEPALIVE.leases.full,
         maxDurationMs: (ctx.quick ? cap.quick : cap.full) * 1000,
@@ -166,7 +169,7 @@ export const WORKLOADS: readonly Workload[] = [
     rows: (keys) => [
       { row: `fill-${keys}`, what: 'bulk load rate (keys/s) with 128-put txns' },
       { row: `memory-${keys}`, what: 'server VmRSS after the load (RssAnon beside it)' },
-      { row: 'snapshot-save', what: 'Maintenance.Snapshot stream, MB/s of db bytes received' },
+      { row: 'snapshot-save', what: `Maintenance.Snapshot stream of the ${keys}-key db (its size beside the result), MB/s of db bytes received` },
       { row: 'defrag', what: 'Maintenance.Defragment duration' },
       { row: `restart-${keys}`, what: 'SIGTERM, start again: time from spawn to the first linearizable read counting all keys' },
     ],
@@ -174,11 +177,22 @@ export const WORKLOADS: readonly Workload[] = [
   },
   {
     name: 'v2-set-get-64',
-    what: 'v2 API set/get with 64 clients (etcd --enable-v2)',
-    notRun: 'not run: tetcd has no v2 API yet',
-    settings: () => '64 clients',
-    rows: () => [{ row: 'v2-set-get-64', what: 'v2 API set/get with 64 clients (etcd --enable-v2)' }],
-    run: () => Promise.resolve([]),
+    what: 'v2 API: set a key then get it (PUT and GET /v2/keys), 64 clients on their own HTTP/1.1 keep-alive connections',
+    serverFlags: ['--enable-v2'],
+    settings: (quick) =>
+      `${V2.clients} clients / ${V2.clients} HTTP keep-alive conns, ${quick ? V2.requests.quick : V2.requests.full} requests (half sets, half gets; at most ${quick ? cap.quick : cap.full} s), ` +
+      `key ${KEY_SIZE} B sequential under /v2/keys/bench/, value ${VALUE_SIZE} B (letters and digits), both servers with --enable-v2`,
+    rows: () => [{ row: 'v2-set-get-64', what: 'v2 requests per second (sets and gets), latency per request' }],
+    async run(ctx) {
+      const measurement = await v2Load(ctx.generator, ctx.server, {
+        clients: V2.clients,
+        total: ctx.quick ? V2.requests.quick : V2.requests.full,
+        maxDurationMs: (ctx.quick ? cap.quick : cap.full) * 1000,
+        keySize: KEY_SIZE,
+        valueSize: VALUE_SIZE,
+      });
+      return [{ row: 'v2-set-get-64', measurement }];
+    },
   },
 ];
 
