@@ -34,6 +34,7 @@ const RETRY_BASE_DELAY_MS = 200;
 /** DeleteObjects takes at most this many keys. */
 const DELETE_BATCH = 1000;
 const FALLBACK_REGION = 'us-east-1';
+const QUIET_LOGGER = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined };
 
 export type S3Checksum = 'sha256' | 'md5';
 
@@ -179,7 +180,9 @@ export class S3Target implements Target {
     // no region anywhere: the profile's, else us-east-1 (a wrong one is followed by redirect)
     const region = s.region ?? (() => new S3Client({ ...(s.profile ? { profile: s.profile } : {}) }).config.region().catch(() => FALLBACK_REGION));
     this.client = new S3Client({ ...base, region, maxAttempts: s.maxAttempts });
-    this.streamClient = new S3Client({ ...base, region, maxAttempts: 1 });
+    // the SDK warns on the console when a streamed request fails, since it cannot retry it;
+    // withRetries does, and reports what finally failed
+    this.streamClient = new S3Client({ ...base, region, maxAttempts: 1, logger: QUIET_LOGGER });
   }
 
   private key(...parts: string[]): string {
