@@ -132,7 +132,9 @@ interface SdkError {
   $metadata?: { httpStatusCode?: number };
 }
 
-const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'EPIPE', 'TimeoutError']);
+/** Failures before a connection exists: the endpoint is wrong, down or unroutable. */
+const UNREACHABLE_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH']);
+const NETWORK_CODES = new Set([...UNREACHABLE_CODES, 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'TimeoutError']);
 
 const isNetworkError = (e: SdkError) => NETWORK_CODES.has(e.code ?? '') || NETWORK_CODES.has(e.name ?? '');
 
@@ -200,7 +202,9 @@ export class S3Target implements Target {
       return new TargetError(`access denied to s3://${this.s.bucket}/${this.s.prefix} at ${where} (${e.name}: ${e.message}); check AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY or AWS_PROFILE`);
     }
     if (e.name === 'CredentialsProviderError') return new TargetError(`no S3 credentials: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or AWS_PROFILE (${e.message})`);
-    if (isNetworkError(e)) return new TargetError(`cannot reach S3 endpoint ${where}: ${e.code ?? e.name} ${e.message ?? ''}`.trim());
+    const cause = `${e.code ?? e.name}${e.message ? ` ${e.message}` : ''}`;
+    if (UNREACHABLE_CODES.has(e.code ?? e.name ?? '')) return new TargetError(`cannot reach S3 endpoint ${where}: ${cause}`);
+    if (isNetworkError(e)) return new TargetError(`${what}: connection to ${where} failed: ${cause}`);
     return new TargetError(`${what}: ${e.name ?? 'error'}${status ? ` (HTTP ${status})` : ''}: ${e.message}`);
   }
 
@@ -244,10 +248,8 @@ export class S3Target implements Target {
   }
 
   async begin(name: string): Promise<SetWriter> {
-    const page = await this.client.send(new ListObjectsV2Command({ Bucket: this.s.bucket, Prefix: this.setPrefix(name), MaxKeys: 1 })).catch((err: unknown) => {
-      throw this.explain(err, `checking ${name}`);
-    });
-    if ((page.KeyCount ?? 0) > 0) throw new TargetError(`backup set ${name} already exists in ${this.description}`);
+    // the first page, not MaxKeys=1: s3rver cannot continue a truncated listing (its tokens use DES)
+    for await (const _ of this.keys(this.setPrefix(name))) throw new TargetError(`backup set ${name} already exists in ${this.description}`);
     const openUploads = new Map<string, string>();
     let sealed = false;
     return {

@@ -212,6 +212,26 @@ describe('tetcd-backup with an S3 target', { skip: tetcdSkipReason() }, () => {
     assert.deepEqual(JSON.parse(list.stdout), []);
   });
 
+  it('a failed multipart upload is aborted, and a set name already in use is refused', async () => {
+    const target = url('failing-parts', '&multipart-threshold=4KiB&part-size=4KiB');
+    relay.mode = 'reset-snapshot';
+    relay.seen.length = 0;
+    try {
+      const run = await cli(['run', '--target', target, '--endpoints', member.endpoint, '--no-config', '--no-encrypt', '--compression', 'none']);
+      assert.equal(run.code, 1, run.stdout);
+      assert.match(run.stderr, /multipart upload of failing-parts\/etcd-backup-\d+-\d+\/snapshot\.db/);
+    } finally {
+      relay.mode = 'pass';
+    }
+    assert.ok(relay.seen.some((r) => /^DELETE .*snapshot\.db\?uploadId=/.test(r)), `the multipart upload was aborted: ${relay.seen.join('\n')}`);
+    assert.deepEqual(await keysIn('failing-parts/'), []);
+
+    const t = new S3Target(s3SettingsFromUrl(url('cluster-a'), CREDS));
+    const [existing] = await t.list();
+    assert.ok(existing, 'the set of the first test');
+    await assert.rejects(t.begin(existing.name), /backup set etcd-backup-\d+-\d+ already exists/);
+  });
+
   it('a run killed mid-upload leaves only an incomplete set; the next run works and prune clears the leftover', async () => {
     const target = url('killed');
     relay.mode = 'hold-snapshot';
