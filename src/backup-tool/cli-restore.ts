@@ -39,7 +39,7 @@ export function registerRestore(p: Command, io: CliIo): void {
       const revisionBump = bumpAmount(String(o.bumpRevision));
       const markCompacted = !!o.markCompacted;
       if ((revisionBump > 0) !== markCompacted) throw new UsageError(BUMP_FLAGS_MESSAGE);
-      const t = targetOf(o);
+      const t = targetOf(o, io.env);
       const set = await resolveSet(t, o.set);
       const tetcdCommand = o.tetcdBin ? (String(o.tetcdBin).endsWith('.js') ? [process.execPath, o.tetcdBin] : [o.tetcdBin]) : defaultTetcdCommand();
       const r = await restoreSet({

@@ -39,7 +39,7 @@ export function addRunOptions(c: Command): Command {
 
 /** Turns parsed run options into runBackup's options; throws UsageError on bad usage. */
 export function runOptionsFrom(o: any, io: CliIo): RunOptions {
-  const t = targetOf(o);
+  const t = targetOf(o, io.env);
   const keys = encryptKeys({ recipientsFile: o.recipientsFile, passphraseFile: o.passphraseFile, noEncrypt: !o.encrypt }, io.env);
   if (o.scryptWorkFactor !== undefined) {
     const logN = Number(o.scryptWorkFactor);

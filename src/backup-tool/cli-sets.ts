@@ -11,7 +11,7 @@ export function registerList(p: Command, io: CliIo): void {
     .addOption(targetOption())
     .option('--json', 'print JSON')
     .action(async (o) => {
-      const sets = await targetOf(o).list();
+      const sets = await targetOf(o, io.env).list();
       if (o.json) io.stdout(JSON.stringify(sets) + '\n');
       else for (const s of sets) io.stdout(`${s.name}\t${s.complete ? 'complete' : 'INCOMPLETE'}\n`);
     });
@@ -28,7 +28,7 @@ export function registerVerify(p: Command, io: CliIo, setCode: (c: number) => vo
     .option('--restore-test', 'restore into a scratch member on loopback and compare with the manifest')
     .option('--json', 'print JSON')
     .action(async (o) => {
-      const t = targetOf(o);
+      const t = targetOf(o, io.env);
       const set = await resolveSet(t, o.set);
       const r = await verifySet(t, set, decryptKeys({ identityFile: o.identityFile, passphraseFile: o.passphraseFile }, io.env), !!o.restoreTest);
       if (o.json) io.stdout(JSON.stringify({ set: r.set, ok: r.ok, problems: r.problems, restored: r.restored }) + '\n');
@@ -54,7 +54,7 @@ export function registerPrune(p: Command, io: CliIo): void {
         if (!/^\d+$/.test(v)) throw new UsageError(`${f} wants a count, got ${v}`);
         return Number(v);
       };
-      const gone = await prune(targetOf(o), { keepLast: n(o.keepLast, '--keep-last'), keepDaily: n(o.keepDaily, '--keep-daily'), keepWeekly: n(o.keepWeekly, '--keep-weekly') }, !!o.dryRun);
+      const gone = await prune(targetOf(o, io.env), { keepLast: n(o.keepLast, '--keep-last'), keepDaily: n(o.keepDaily, '--keep-daily'), keepWeekly: n(o.keepWeekly, '--keep-weekly') }, !!o.dryRun);
       for (const s of gone) io.stdout(`${o.dryRun ? 'would remove' : 'removed'} ${s}\n`);
     });
 
