@@ -13,3 +13,7 @@ export { podManifestEndpoints, readPodManifest, EndpointError, type TlsFiles } f
 export { parseManifest, MANIFEST_NAME, type Manifest } from './manifest.js';
 export { packDir, unpackTar, parseTar } from './tar.js';
 export { setName, setTime } from './set-name.js';
+export { fetchRemoteDir, parseRemoteSpec, SshError, type RemoteDir, type SshAuth } from './ssh-config.js';
+export { Scheduler, cronSchedule, CronError, systemClock, type Clock, type NextFire } from './schedule.js';
+export { ScheduleDaemon, type ScheduleConfig } from './cli-schedule.js';
+export { ScheduleMetrics, METRIC_PREFIX } from './metrics.js';
