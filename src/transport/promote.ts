@@ -15,9 +15,14 @@ import type { PeerMember } from './types.js';
 export const PROMOTE_PATH_PREFIX = '/members/promote/';
 const PROMOTE_TIMEOUT_MS = 5000;
 
-/** The refusal texts etcd's handler answers with 412 or 404 (etcdserver, membership errors). */
-const PRECONDITION_TEXTS = ['etcdserver: can only promote a learner member'];
-const NOT_FOUND_TEXT = 'etcdserver: member not found';
+// On the peer wire etcd speaks its internal error texts (membership.Err*, etcdserver.Err*),
+// not the gRPC ones: a real etcd follower matches on these, so tetcd's leader must send them,
+// and tetcd's follower turns them back into the texts its clients get.
+const NOT_READY = 'etcdserver: can only promote a learner member which is in sync with leader';
+const NOT_LEARNER_GRPC = 'etcdserver: can only promote a learner member';
+const NOT_LEARNER_WIRE = 'membership: can only promote a learner member';
+const NOT_FOUND_GRPC = 'etcdserver: member not found';
+const NOT_FOUND_WIRE = 'membership: ID not found';
 const TIMEOUT_TEXT = 'etcdserver: request timed out';
 
 /** A promotion the leader refused; `message` is etcd's error text. */
@@ -36,15 +41,18 @@ export async function serveMemberPromote(
 ): Promise<void> {
   await readBody(req);
   const idText = path.slice(PROMOTE_PATH_PREFIX.length);
-  if (!/^\d+$/.test(idText)) return plainError(res, 400, `strconv.ParseUint: parsing ${JSON.stringify(idText)}: invalid syntax`);
+  // etcd answers an unparsable ID as an unknown member
+  if (!/^\d+$/.test(idText) || BigInt(idText) >= 1n << 64n) return plainError(res, 404, `member ${idText} not found in cluster`);
   if (promote === undefined) return plainError(res, 503, 'member promotion is not served by this member');
   let members: PeerMember[];
   try {
     members = await promote(BigInt(idText));
   } catch (err) {
     const msg = (err as Error).message;
-    const status = PRECONDITION_TEXTS.some((t) => msg.startsWith(t)) ? 412 : msg === NOT_FOUND_TEXT ? 404 : msg === TIMEOUT_TEXT ? 408 : 500;
-    return plainError(res, status, msg);
+    if (msg === NOT_READY) return plainError(res, 412, msg);
+    if (msg === NOT_LEARNER_GRPC) return plainError(res, 412, NOT_LEARNER_WIRE);
+    if (msg === NOT_FOUND_GRPC) return plainError(res, 404, NOT_FOUND_WIRE);
+    return plainError(res, msg === TIMEOUT_TEXT ? 408 : 500, msg);
   }
   const body = membersJson(members);
   res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
@@ -56,6 +64,12 @@ export async function promoteMemberAt(url: URL, local: LocalIdentity, id: bigint
   const r = await roundTrip(url, { ...dial, method: 'POST', path: PROMOTE_PATH_PREFIX + id.toString(), headers: requestHeaders(local), timeoutMs: PROMOTE_TIMEOUT_MS }, Buffer.alloc(0));
   const text = r.body.toString().trim();
   if (r.status === 200) return parseMembersJson(text);
-  if (r.status === 412 || r.status === 404 || r.status === 408) throw new PromoteRefusedError(text, r.status);
+  if (r.status === 408) throw new PromoteRefusedError(TIMEOUT_TEXT, 408);
+  if (r.status === 404) throw new PromoteRefusedError(NOT_FOUND_GRPC, 404);
+  if (r.status === 412) {
+    // as etcd's promoteMemberHTTP: the longer "not ready" text contains the "not a learner" one
+    if (text.includes(NOT_READY)) throw new PromoteRefusedError(NOT_READY, 412);
+    if (text.includes(NOT_LEARNER_WIRE)) throw new PromoteRefusedError(NOT_LEARNER_GRPC, 412);
+  }
   throw new Error(`member promote: unknown error(${text})`);
 }
