@@ -2,7 +2,7 @@
 // /etc/etcd loses under pressure: file modes (private keys are 0600) and the tree, in a format
 // any operator can open with `tar -tvf` when this tool is not at hand.
 import { lstat, mkdir, readdir, readFile, readlink, symlink, writeFile, chmod } from 'node:fs/promises';
-import { join, posix, resolve, sep } from 'node:path';
+import { join, resolve } from 'node:path';
 
 const BLOCK = 512;
 const NAME_MAX = 100;
@@ -22,10 +22,15 @@ export interface TarEntry {
 
 export class TarError extends Error {}
 
-/** Reads `dir` recursively (not following symlinks) into a ustar archive. */
-export async function packDir(dir: string): Promise<{ archive: Buffer; entries: number }> {
+/**
+ * Reads `dir` recursively (not following symlinks) into a ustar archive. `modes` overrides the
+ * mode read from disk by relative path (a copy fetched over SSH is owner-writable locally, but
+ * the archive must hold the modes it had on the member host).
+ */
+export async function packDir(dir: string, modes?: ReadonlyMap<string, number>): Promise<{ archive: Buffer; entries: number }> {
   const entries: TarEntry[] = [];
   await walk(dir, '', entries);
+  if (modes) for (const e of entries) e.mode = modes.get(e.path) ?? e.mode;
   const blocks: Buffer[] = [];
   for (const e of entries) blocks.push(header(e), ...padded(e.data));
   blocks.push(Buffer.alloc(BLOCK * 2));
@@ -123,18 +128,63 @@ export function parseTar(archive: Buffer): TarEntry[] {
   throw new TarError('tar archive ends without its end-of-archive blocks');
 }
 
-/** Writes the entries under `dest` with their modes; refuses paths that would escape it. */
+/** Mode of the dirs while they are being filled; their own modes are set once all is written. */
+const FILLING_DIR_MODE = 0o700;
+
+/**
+ * Writes the entries under `dest` with their modes. An archive is input from a backup store, so
+ * it is not trusted: paths must be plain relative paths, symlinks are created only after every
+ * other entry and nothing is ever written through one (each parent component is lstat'ed), files
+ * never overwrite, and dir modes are applied last (a 0500 dir must still take its files).
+ */
 export async function unpackTar(archive: Buffer, dest: string): Promise<number> {
   const root = resolve(dest);
   await mkdir(root, { recursive: true });
   const entries = parseTar(archive);
-  for (const e of entries) {
-    const target = resolve(root, ...e.path.split(posix.sep));
-    if (target !== root && !target.startsWith(root + sep)) throw new TarError(`tar entry escapes the target dir: ${e.path}`);
-    if (e.type === 'dir') await mkdir(target, { recursive: true });
+  checkEntryPaths(entries);
+  const ordered = [...entries.filter((e) => e.type !== 'symlink'), ...entries.filter((e) => e.type === 'symlink')];
+  for (const e of ordered) {
+    const parts = e.path.split('/');
+    const target = join(root, ...parts);
+    await ensureParentDirs(root, parts, e.path);
+    if (e.type === 'dir') await mkdir(target, { recursive: true, mode: FILLING_DIR_MODE });
     else if (e.type === 'symlink') await symlink(e.linkTarget, target);
-    else await writeFile(target, e.data, { mode: e.mode });
-    if (e.type !== 'symlink') await chmod(target, e.mode);
+    else {
+      await writeFile(target, e.data, { mode: e.mode, flag: 'wx' });
+      await chmod(target, e.mode);
+    }
   }
+  // deepest first, so that a read-only dir is closed only after everything below it
+  const dirs = entries.filter((e) => e.type === 'dir').sort((a, b) => b.path.split('/').length - a.path.split('/').length);
+  for (const d of dirs) await chmod(join(root, ...d.path.split('/')), d.mode);
   return entries.length;
+}
+
+/** Plain relative paths, each once, none below one of the archive's own symlinks. */
+function checkEntryPaths(entries: TarEntry[]): void {
+  const links = new Set(entries.filter((e) => e.type === 'symlink').map((e) => e.path));
+  const seen = new Set<string>();
+  for (const { path } of entries) {
+    const parts = path.split('/');
+    if (path.includes('\0') || parts.some((p) => p === '' || p === '.' || p === '..')) throw new TarError(`tar entry escapes the target dir or is not a plain relative path: ${JSON.stringify(path)}`);
+    if (seen.has(path)) throw new TarError(`tar entry ${path} appears twice`);
+    seen.add(path);
+    for (let i = 1; i < parts.length; i++) {
+      const above = parts.slice(0, i).join('/');
+      if (links.has(above)) throw new TarError(`tar entry ${path} lies under a symlink: ${above}`);
+    }
+  }
+}
+
+/** Creates the missing parents of an entry; refuses one that exists as anything but a real dir (a symlink above all). */
+async function ensureParentDirs(root: string, parts: string[], path: string): Promise<void> {
+  for (let i = 1; i < parts.length; i++) {
+    const at = join(root, ...parts.slice(0, i));
+    const st = await lstat(at).catch((err: NodeJS.ErrnoException) => {
+      if (err.code === 'ENOENT') return undefined;
+      throw err;
+    });
+    if (st === undefined) await mkdir(at, { mode: FILLING_DIR_MODE });
+    else if (!st.isDirectory()) throw new TarError(`tar entry ${path} lies under ${st.isSymbolicLink() ? 'a symlink' : 'a non-directory'}: ${parts.slice(0, i).join('/')}`);
+  }
 }
