@@ -6,12 +6,14 @@ import { Option } from 'commander';
 import { readPodManifest } from './endpoints.js';
 import { encryptKeys } from './keys.js';
 import { runBackup, type ConfigSource, type RunOptions } from './run.js';
-import { DEFAULT_SSH_PORT, DEFAULT_SSH_READY_TIMEOUT_MS, parseRemoteSpec, SSH_KEY_PASSPHRASE_ENV, type SshAuth } from './ssh-config.js';
+import { DEFAULT_SSH_PORT, DEFAULT_SSH_READY_TIMEOUT_MS, DEFAULT_SSH_TRANSFER_TIMEOUT_MS, parseRemoteSpec, SSH_KEY_PASSPHRASE_ENV, type SshAuth } from './ssh-config.js';
 import { collect, pairs, targetOf, targetOption, UsageError, type CliIo } from './cli-common.js';
 
 /** Below 2^10 a passphrase falls to brute force too easily; above 2^20 age-encryption refuses to decrypt. */
 const MIN_SCRYPT_LOG_N = 10;
 const MAX_SCRYPT_LOG_N = 20;
+/** One day: far above any config dir's transfer, and well inside setTimeout's 2^31-1 ms. */
+const MAX_SSH_TRANSFER_TIMEOUT_S = 86_400;
 
 /** Adds the options of one backup run (shared by `run` and `schedule`). */
 export function addRunOptions(c: Command): Command {
@@ -28,6 +30,7 @@ export function addRunOptions(c: Command): Command {
     .option('--ssh-known-hosts <file>', 'known_hosts file member host keys are checked against (default: ~/.ssh/known_hosts)')
     .option('--ssh-insecure-skip-host-key-check', 'accept any member host key (INSECURE: allows man-in-the-middle)')
     .option('--ssh-timeout <seconds>', 'bound on connecting and authenticating to a member host', String(DEFAULT_SSH_READY_TIMEOUT_MS / 1000))
+    .option('--ssh-transfer-timeout <seconds>', 'bound on copying one member config dir once connected (a stalled SFTP server fails the run)', String(DEFAULT_SSH_TRANSFER_TIMEOUT_MS / 1000))
     .option('--no-config', 'leave config dirs out')
     .option('--no-v2', 'leave the v2 store out')
     .addOption(new Option('--compression <kind>', 'compression').choices(['gzip', 'none']).default('gzip'))
@@ -81,12 +84,15 @@ function sshAuthOf(o: any, io: CliIo): SshAuth {
   if (o.sshInsecureSkipHostKeyCheck && o.sshKnownHosts) throw new UsageError('--ssh-known-hosts and --ssh-insecure-skip-host-key-check contradict each other');
   const timeout = Number(o.sshTimeout);
   if (!(timeout > 0 && timeout <= 600)) throw new UsageError('--ssh-timeout wants seconds in (0, 600]');
+  const transfer = Number(o.sshTransferTimeout ?? DEFAULT_SSH_TRANSFER_TIMEOUT_MS / 1000);
+  if (!(transfer > 0 && transfer <= MAX_SSH_TRANSFER_TIMEOUT_S)) throw new UsageError(`--ssh-transfer-timeout wants seconds in (0, ${MAX_SSH_TRANSFER_TIMEOUT_S}]`);
   return {
     keyFiles: o.sshKey ? [o.sshKey as string] : [join(home, '.ssh', 'id_ed25519'), join(home, '.ssh', 'id_rsa')],
     passphrase: io.env[SSH_KEY_PASSPHRASE_ENV] || undefined,
     knownHostsFile: (o.sshKnownHosts as string | undefined) ?? join(home, '.ssh', 'known_hosts'),
     skipHostKeyCheck: !!o.sshInsecureSkipHostKeyCheck,
     readyTimeoutMs: Math.round(timeout * 1000),
+    transferTimeoutMs: Math.round(transfer * 1000),
   };
 }
 

@@ -9,7 +9,7 @@ import type { DecryptKeys } from './keys.js';
 import { MANIFEST_NAME, parseManifest, type Manifest } from './manifest.js';
 import { snapshotFigures } from './snapshot.js';
 import { parseTar } from './tar.js';
-import type { Target } from './target.js';
+import { storedNameProblem, type Target } from './target.js';
 
 export interface SetProblem {
   file: string;
@@ -45,6 +45,12 @@ export async function openSet(target: Target, set: string, keys: DecryptKeys, di
   const storedDir = join(dir, 'stored');
   await mkdir(storedDir);
   for (const f of manifest.files) {
+    // the manifest is read from the store: a name like ../../x must not become a local path
+    const unsafe = storedNameProblem(f.name);
+    if (unsafe) {
+      problems.push({ file: f.name, problem: unsafe });
+      continue;
+    }
     const local = join(storedDir, f.name);
     if (!stored.has(f.name)) {
       problems.push({ file: f.name, problem: 'missing from the set' });

@@ -1,5 +1,6 @@
 // `tetcd-backup run`: one backup set — each member's config dir, the v3 snapshot from the first
 // healthy endpoint, the v2 store when there is one — encoded, stored, and sealed by its manifest.
+import { createHash } from 'node:crypto';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { existsSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -13,7 +14,7 @@ import { setName } from './set-name.js';
 import { clusterFigures, saveSnapshot, snapshotFigures } from './snapshot.js';
 import { describeRemote, fetchRemoteDir, type RemoteDir, type SshAuth } from './ssh-config.js';
 import { packDir } from './tar.js';
-import type { SetWriter, Target } from './target.js';
+import { storedNameProblem, type SetWriter, type Target } from './target.js';
 import { exportV2 } from './v2-export.js';
 
 export interface ConfigSource {
@@ -51,24 +52,53 @@ const sourceOf = (c: ConfigSource): string => (c.remote ? describeRemote({ ...c.
  * fetched into `work`. This happens before the set is begun, so an unreadable member host fails
  * the run with nothing written to the target.
  */
-async function gatherConfigDirs(opts: RunOptions, work: string, log: (line: string) => void): Promise<string[]> {
-  const dirs: string[] = [];
+async function gatherConfigDirs(opts: RunOptions, work: string, log: (line: string) => void): Promise<ConfigDir[]> {
+  const dirs: ConfigDir[] = [];
   for (const [i, c] of opts.configs.entries()) {
     if (!c.remote) {
-      dirs.push(c.dir);
+      dirs.push({ path: c.dir });
       continue;
     }
     if (!opts.ssh) throw new RunError(`config dir of member ${c.member} is remote but no SSH settings were given`);
     if (opts.ssh.skipHostKeyCheck) log(`warning: host key of ${c.remote.host} not checked (--ssh-insecure-skip-host-key-check)`);
     const local = join(work, 'fetched', String(i));
     await mkdir(local, { recursive: true, mode: 0o700 });
-    const entries = await fetchRemoteDir({ ...c.remote, dir: c.dir }, local, opts.ssh).catch((err: Error) => {
+    const fetched = await fetchRemoteDir({ ...c.remote, dir: c.dir }, local, opts.ssh).catch((err: Error) => {
       throw new RunError(`config dir of member ${c.member || '(answering member)'} (${sourceOf(c)}): ${err.message}`);
     });
-    log(`fetched config dir of ${c.member} from ${sourceOf(c)} (${entries} entries)`);
-    dirs.push(local);
+    log(`fetched config dir of ${c.member} from ${sourceOf(c)} (${fetched.entries} entries)`);
+    dirs.push({ path: local, modes: fetched.modes });
   }
   return dirs;
+}
+
+/** A config dir packDir can read, with the host's modes when it is a fetched copy. */
+interface ConfigDir {
+  path: string;
+  modes?: ReadonlyMap<string, number>;
+}
+
+/** Member names that are already plain file-name fragments keep their config file name unchanged. */
+const PLAIN_MEMBER = /^[A-Za-z0-9._-]*$/;
+
+/**
+ * The stored name of a member's config archive (before the codec suffix). Member names come from
+ * the cluster and may hold anything ("dc1/n1", "../x"); those are replaced by a readable, safe
+ * form with a hash of the real name, which the manifest still records as the member.
+ */
+export function configFileName(member: string): string {
+  if (PLAIN_MEMBER.test(member)) return `config-${member}.tar`;
+  const readable = member.replace(/[^A-Za-z0-9._-]+/g, '_').slice(0, 64);
+  return `config-${readable}-${createHash('sha256').update(member).digest('hex').slice(0, 12)}.tar`;
+}
+
+/** Removes the work dir (it holds private keys) without ever replacing the run's result or error. */
+async function removeWork(work: string, log: (line: string) => void): Promise<void> {
+  try {
+    await rm(work, { recursive: true, force: true });
+  } catch (err) {
+    log(`warning: could not remove the temporary dir ${work}: ${(err as Error).message}; remove it by hand, it may hold private keys`);
+  }
 }
 
 export async function runBackup(opts: RunOptions): Promise<Manifest> {
@@ -90,7 +120,7 @@ export async function runBackup(opts: RunOptions): Promise<Manifest> {
     return await writeSet({ opts, log, started, name, endpoint, client, status, work, writer, configDirs });
   } finally {
     client.close();
-    if (work) await rm(work, { recursive: true, force: true });
+    if (work) await removeWork(work, log);
   }
 }
 
@@ -104,8 +134,8 @@ interface SetContext {
   status: HealthyEndpoint['status'];
   work: string;
   writer: SetWriter;
-  /** Local paths of opts.configs' dirs, in the same order. */
-  configDirs: string[];
+  /** Local copies of opts.configs' dirs, in the same order. */
+  configDirs: ConfigDir[];
 }
 
 /** Writes the set's files and seals it with its manifest; aborts the set on any failure. */
@@ -119,6 +149,9 @@ async function writeSet(ctx: SetContext): Promise<Manifest> {
 
   async function store(plainPath: string, stored: string, extra: Omit<ManifestFile, 'name' | 'size' | 'sha256' | 'plainSize' | 'plainSha256'>): Promise<void> {
     // encoded copies apart from plaintexts: without compression or encryption they share a name
+    const unsafe = storedNameProblem(stored);
+    if (unsafe) throw new RunError(unsafe);
+    if (files.some((f) => f.name === stored)) throw new RunError(`two files of the set would be named ${stored} (two members named alike?)`);
     const out = join(work, 'stored', stored);
     const enc = await encodeFile(plainPath, out, opts.encoding);
     await writer.put(stored, out);
@@ -135,11 +168,13 @@ async function writeSet(ctx: SetContext): Promise<Manifest> {
     const selfName = members.find((m) => m.id === hex(status.header?.member_id ?? 0n))?.name || 'default';
     for (const [i, given] of opts.configs.entries()) {
       const c = { ...given, member: given.member || selfName };
-      const { archive, entries } = await packDir(ctx.configDirs[i]!);
-      const plain = join(work, `config-${c.member}.tar`);
+      const dir = ctx.configDirs[i]!;
+      const { archive, entries } = await packDir(dir.path, dir.modes);
+      const fileName = configFileName(c.member);
+      const plain = join(work, fileName);
       await writeFile(plain, archive, { mode: 0o600 });
       const source = c.remote ? { ...c.remote, dir: c.dir } : { dir: c.dir };
-      await store(plain, `config-${c.member}.tar${suffix}`, { kind: 'config', member: c.member, entries, source });
+      await store(plain, `${fileName}${suffix}`, { kind: 'config', member: c.member, entries, source });
       included.push(`config dir of ${c.member} (${sourceOf(c)})`);
     }
     if (opts.configs.length === 0) excluded.push({ what: 'config dirs', reason: opts.skipConfig ? 'left out by --no-config' : 'none given' });
@@ -194,7 +229,8 @@ async function writeSet(ctx: SetContext): Promise<Manifest> {
     log(`backup set ${name} complete in ${opts.target.description}`);
     return manifest;
   } catch (err) {
-    await writer.abort();
+    // a failing abort must not hide why the set failed
+    await writer.abort().catch((abortErr: Error) => log(`warning: could not remove the partial set ${name}: ${abortErr.message}`));
     throw err;
   }
 }

@@ -48,6 +48,8 @@ export interface SshAuth {
   /** Accept any host key (explicit opt-out; man-in-the-middle possible). */
   skipHostKeyCheck: boolean;
   readyTimeoutMs: number;
+  /** Bound on one dir's transfer once connected; DEFAULT_SSH_TRANSFER_TIMEOUT_MS when absent. */
+  transferTimeoutMs?: number;
 }
 
 export class SshError extends Error {}
@@ -267,41 +269,78 @@ function describeSftpError(err: SftpErr & { what?: string }, r: RemoteDir): stri
   return `reading ${path} on ${on}: ${err.message}`;
 }
 
-/** Fetched entries are written first, their modes and times set after: a 0500 dir stays writable until it is full. */
-async function copyTree(sftp: SFTPWrapper, remoteDir: string, localDir: string): Promise<number> {
+/** Why a name from the host's readdir may not become a local file name, or undefined when it may. */
+export function remoteNameProblem(name: string): string | undefined {
+  // a hostile host choosing the names we write (OpenSSH scp's CVE-2019-6111): each name must be
+  // one plain path component, so nothing lands outside the fetch dir or under a fetched symlink
+  if (name === '' || name === '.' || name === '..') return `the host listed the entry name ${JSON.stringify(name)}`;
+  if (name.includes('/') || name.includes('\0')) return `the host listed an entry name with "/" or NUL: ${JSON.stringify(name)}`;
+  return undefined;
+}
+
+/** A fetched dir: its entry count, and each entry's mode on the host by '/'-separated relative path. */
+export interface FetchedDir {
+  entries: number;
+  /** The local copies are kept owner-readable and -writable (to be packed and removed); these are the modes to archive. */
+  modes: Map<string, number>;
+}
+
+/** Owner bits the local copies always have: read to pack them, write (and search) to remove them. */
+const LOCAL_DIR_BITS = 0o700;
+const LOCAL_FILE_BITS = 0o600;
+
+/**
+ * Copies one remote dir level into the fresh local dir `localDir`. Entries are written first,
+ * modes and times set after, so a dir stays writable until it is full. Files are created with
+ * 'wx' and dirs with a plain mkdir, so an existing path (a link fetched a moment ago) is never
+ * followed; names are single components, so nothing is written under a fetched symlink.
+ */
+async function copyTree(sftp: SFTPWrapper, remoteDir: string, localDir: string, rel: string, modes: Map<string, number>): Promise<number> {
   const list = await sftpCall<FileEntryWithStats[]>(remoteDir, (cb) => sftp.readdir(remoteDir, cb));
   list.sort((a, b) => (a.filename < b.filename ? -1 : a.filename > b.filename ? 1 : 0));
+  const seen = new Set<string>();
   let count = 0;
   for (const { filename, attrs } of list) {
+    // sftp-server lists the dir itself and its parent; they are not entries to copy
     if (filename === '.' || filename === '..') continue;
+    const bad = remoteNameProblem(filename);
+    if (bad) throw new SshError(`refusing ${remoteDir}: ${bad}`);
+    if (seen.has(filename)) throw new SshError(`refusing ${remoteDir}: the host listed ${JSON.stringify(filename)} twice`);
+    seen.add(filename);
     const from = `${remoteDir}/${filename}`;
     const to = join(localDir, filename);
+    const path = rel === '' ? filename : `${rel}/${filename}`;
     const kind = attrs.mode & S_IFMT;
     if (kind === S_IFDIR) {
-      await mkdir(to, { mode: 0o700 });
-      count += 1 + (await copyTree(sftp, from, to));
+      await mkdir(to, { mode: LOCAL_DIR_BITS });
+      count += 1 + (await copyTree(sftp, from, to, path, modes));
     } else if (kind === S_IFLNK) {
       await symlink(await sftpCall<string>(from, (cb) => sftp.readlink(from, cb)), to);
       await lutimes(to, attrs.atime, attrs.mtime);
       count++;
       continue;
     } else if (kind === S_IFREG) {
-      await pipeline(sftp.createReadStream(from), createWriteStream(to, { mode: 0o600 })).catch((err: SftpErr) => {
+      await pipeline(sftp.createReadStream(from), createWriteStream(to, { flags: 'wx', mode: LOCAL_FILE_BITS })).catch((err: SftpErr) => {
         throw Object.assign(err, { what: from });
       });
       count++;
     } else continue; // sockets, fifos and devices have no place in a config dir (packDir skips them too)
-    await chmod(to, attrs.mode & 0o7777);
+    modes.set(path, attrs.mode & 0o7777);
+    await chmod(to, (attrs.mode & 0o7777) | (kind === S_IFDIR ? LOCAL_DIR_BITS : LOCAL_FILE_BITS));
     await utimes(to, attrs.atime, attrs.mtime);
   }
   return count;
 }
 
+/** How long fetching one member's config dir may take once connected (a config dir is small). */
+export const DEFAULT_SSH_TRANSFER_TIMEOUT_MS = 10 * 60_000;
+
 /**
- * Copies the remote dir `r` into the existing empty local dir `localDir` (modes, mtimes and
- * symlinks kept, ownership not); resolves to the number of entries copied.
+ * Copies the remote dir `r` into the existing empty local dir `localDir` (mtimes and symlinks
+ * kept, ownership not; modes returned, see FetchedDir). The transfer is bounded by
+ * auth.transferTimeoutMs: a stalled sftp-server ends the connection and fails the fetch.
  */
-export async function fetchRemoteDir(r: RemoteDir, localDir: string, auth: SshAuth): Promise<number> {
+export async function fetchRemoteDir(r: RemoteDir, localDir: string, auth: SshAuth): Promise<FetchedDir> {
   const client = await connect(r, auth);
   // an SSH error mid-transfer (keepalive timeout, reset) would otherwise leave SFTP calls hanging
   let onLost: (err: Error) => void = () => undefined;
@@ -309,21 +348,30 @@ export async function fetchRemoteDir(r: RemoteDir, localDir: string, auth: SshAu
   lost.catch(() => undefined);
   client.on('error', (err: Error) => onLost(err));
   client.on('close', () => onLost(new Error('closed')));
+  const limitMs = auth.transferTimeoutMs ?? DEFAULT_SSH_TRANSFER_TIMEOUT_MS;
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new SshError(`fetching ${describeRemote(r)} did not finish within ${limitMs} ms (stalled SFTP server?)`)), limitMs);
+  });
+  const modes = new Map<string, number>();
   try {
-    return await Promise.race([lost, copyInto(client, r, localDir)]);
+    const entries = await Promise.race([lost, deadline, copyInto(client, r, localDir, modes)]);
+    return { entries, modes };
   } finally {
-    client.end();
+    clearTimeout(timer);
+    // end() waits for the server; a stalled one would keep the socket (and the process) alive
+    client.destroy();
   }
 }
 
-async function copyInto(client: SshClient, r: RemoteDir, localDir: string): Promise<number> {
+async function copyInto(client: SshClient, r: RemoteDir, localDir: string, modes: Map<string, number>): Promise<number> {
   const sftp = await sftpCall<SFTPWrapper>('sftp', (cb) => client.sftp(cb)).catch((err: Error) => {
     throw new SshError(`no SFTP subsystem on ${r.host}:${r.port}: ${err.message}`);
   });
   try {
     const st = await sftpCall<Stats>(r.dir, (cb) => sftp.stat(r.dir, cb));
     if ((st.mode & S_IFMT) !== S_IFDIR) throw new SshError(`${r.dir} on ${r.user}@${r.host}:${r.port} is not a directory`);
-    return await copyTree(sftp, r.dir, localDir);
+    return await copyTree(sftp, r.dir, localDir, '', modes);
   } catch (err) {
     if (err instanceof SshError) throw err;
     if (typeof (err as SftpErr).code === 'number') throw new SshError(describeSftpError(err as SftpErr, r));

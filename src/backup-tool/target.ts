@@ -37,6 +37,27 @@ export interface Target {
 
 export class TargetError extends Error {}
 
+/** What a file name inside a set may be: one plain path component, the same on every target. */
+const STORED_NAME = /^[A-Za-z0-9._-]+$/;
+
+/**
+ * Why `name` may not name a file of a set, or undefined when it may. Names come from manifests
+ * and, through member names, from the cluster: none may reach outside the set's dir.
+ */
+export function storedNameProblem(name: string): string | undefined {
+  if (!STORED_NAME.test(name) || name === '.' || name === '..') return `unsafe file name in a backup set: ${JSON.stringify(name)} (allowed: A-Z a-z 0-9 . _ -, not "." or "..")`;
+  return undefined;
+}
+
+function checkStoredName(name: string): void {
+  const bad = storedNameProblem(name);
+  if (bad) throw new TargetError(bad);
+}
+
+function checkSetName(set: string): void {
+  if (setTime(set) === undefined) throw new TargetError(`not a backup set name: ${JSON.stringify(set)}`);
+}
+
 const STAGING_PREFIX = '.partial-';
 
 export class LocalTarget implements Target {
@@ -52,18 +73,24 @@ export class LocalTarget implements Target {
   }
 
   async begin(name: string): Promise<SetWriter> {
+    checkSetName(name);
     const final = join(this.root, name);
     if (existsSync(final)) throw new TargetError(`backup set ${final} already exists`);
     const staging = join(this.root, STAGING_PREFIX + name);
     await mkdir(staging, { recursive: true, mode: 0o700 });
     return {
-      put: (file, localPath) => copyShowingProgress(localPath, join(staging, file), `put ${file}`),
+      put: async (file, localPath) => {
+        checkStoredName(file);
+        await copyShowingProgress(localPath, join(staging, file), `put ${file}`);
+      },
       commit: () => rename(staging, final),
       abort: () => rm(staging, { recursive: true, force: true }),
     };
   }
 
   async fetch(set: string, name: string, localPath: string): Promise<void> {
+    checkSetName(set);
+    checkStoredName(name);
     try {
       await copyShowingProgress(join(this.root, set, name), localPath, `fetch ${name}`);
     } catch (err) {
@@ -72,12 +99,14 @@ export class LocalTarget implements Target {
   }
 
   async files(set: string): Promise<string[]> {
+    checkSetName(set);
     const dir = join(this.root, set);
     if (!(await stat(dir).catch(() => undefined))?.isDirectory()) throw new TargetError(`no backup set ${set} in ${this.root}`);
     return (await readdir(dir)).sort();
   }
 
   async remove(set: string): Promise<void> {
+    checkSetName(set);
     await rm(join(this.root, set), { recursive: true, force: true });
   }
 }
