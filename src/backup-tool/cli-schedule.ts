@@ -16,6 +16,8 @@ import { cronSchedule, Scheduler, type NextFire, type RunOutcome, type ScheduleS
 import { verifySet } from './verify.js';
 
 const DEFAULT_STOP_TIMEOUT_S = 300;
+/** setTimeout fires at once for delays above 2^31-1 ms (about 24.8 days); a week is plenty. */
+export const MAX_STOP_TIMEOUT_S = 7 * 24 * 3600;
 const STOP_SIGNALS = ['SIGTERM', 'SIGINT'] as const;
 
 export interface BackupOutcome extends RunOutcome {
@@ -65,6 +67,12 @@ function count(v: string, flag: string, min: number): number {
   return Number(v);
 }
 
+function stopTimeoutS(v: string): number {
+  const s = count(v, '--stop-timeout', 1);
+  if (s > MAX_STOP_TIMEOUT_S) throw new UsageError(`--stop-timeout wants at most ${MAX_STOP_TIMEOUT_S} seconds (one week), got ${v}`);
+  return s;
+}
+
 /** Parsed options to a ScheduleConfig; every problem is a UsageError (exit 2). */
 export function scheduleConfigFrom(o: any, io: CliIo): ScheduleConfig {
   if (!o.cron) throw new UsageError('--cron is required, e.g. --cron "0 3 * * *" for 03:00 UTC daily');
@@ -78,7 +86,8 @@ export function scheduleConfigFrom(o: any, io: CliIo): ScheduleConfig {
     throw err instanceof UsageError ? err : new UsageError((err as Error).message);
   }
   // runBackup checks these at every run; a daemon should refuse to start rather than fail each time
-  for (const cfg of run.configs) if (!existsSync(cfg.dir) || !statSync(cfg.dir).isDirectory()) throw new UsageError(`config dir ${cfg.dir} not found (give --config-dir, --member or --no-config)`);
+  // remote dirs (read over SSH) are not on this disk: they are checked at each run
+  for (const cfg of run.configs) if (!cfg.remote && (!existsSync(cfg.dir) || !statSync(cfg.dir).isDirectory())) throw new UsageError(`config dir ${cfg.dir} not found (give --config-dir, --member or --no-config)`);
   const keep = { keepLast: count(o.keepLast, '--keep-last', 0), keepDaily: count(o.keepDaily, '--keep-daily', 0), keepWeekly: count(o.keepWeekly, '--keep-weekly', 0) };
   const retention = keep.keepLast + keep.keepDaily + keep.keepWeekly > 0 ? keep : undefined;
   if (o.verifyRestoreTest && !o.verify) throw new UsageError('--verify-restore-test goes with --verify');
@@ -102,7 +111,7 @@ export function scheduleConfigFrom(o: any, io: CliIo): ScheduleConfig {
     metricsListen: o.metricsListen,
     runNow: !!o.runNow,
     maxRuns: o.maxRuns === undefined ? undefined : count(o.maxRuns, '--max-runs', 1),
-    stopTimeoutMs: count(o.stopTimeout, '--stop-timeout', 1) * 1000,
+    stopTimeoutMs: stopTimeoutS(o.stopTimeout) * 1000,
   };
 }
 
