@@ -6,7 +6,7 @@
 // raft snapshot, where the new membership also is), so it is there without --start; the start
 // command then carries --enable-v2 so the member serves it.
 import { spawn } from 'node:child_process';
-import { existsSync, openSync, readdirSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readdirSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -56,6 +56,29 @@ export interface RestoreOutcome {
 export class RestoreRefused extends Error {}
 
 const shellQuote = (s: string) => (/^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`);
+
+/**
+ * Starts `command args` detached, its output appended to `logPath`; resolves to its pid once it
+ * runs. A command that cannot be run (ENOENT, EACCES) is an error naming it, not a crash on an
+ * unhandled 'error' event.
+ */
+export async function startDetached(command: string[], args: string[], logPath: string): Promise<number> {
+  const logFd = openSync(logPath, 'a');
+  try {
+    const child = spawn(command[0]!, [...command.slice(1), ...args], { detached: true, stdio: ['ignore', logFd, logFd] });
+    await new Promise<void>((resolveSpawn, reject) => {
+      child.once('spawn', () => resolveSpawn());
+      child.once('error', (err: NodeJS.ErrnoException) =>
+        reject(new Error(err.code === 'ENOENT' ? `cannot start ${command[0]}: no such program (give --tetcd-bin)` : `cannot start ${command[0]}: ${err.message}`)),
+      );
+    });
+    child.unref();
+    return child.pid!;
+  } finally {
+    // the child holds its own copy of the descriptor
+    closeSync(logFd);
+  }
+}
 
 export async function restoreSet(o: RestoreOptions): Promise<RestoreOutcome> {
   // before anything is written (config dirs go back first)
@@ -121,11 +144,11 @@ export async function restoreSet(o: RestoreOptions): Promise<RestoreOutcome> {
     }
     const outcome: RestoreOutcome = { manifest, restored, configsRestored, v2, commands };
     if (o.start) {
-      const logFd = openSync(`${resolve(o.dataDir)}.log`, 'a');
-      const child = spawn(o.tetcdCommand[0]!, [...o.tetcdCommand.slice(1), ...startArgs], { detached: true, stdio: ['ignore', logFd, logFd] });
-      child.unref();
-      outcome.pid = child.pid;
-      outcome.commands[0] = `# 1. started: pid ${child.pid}, log ${resolve(o.dataDir)}.log`;
+      const logPath = `${resolve(o.dataDir)}.log`;
+      outcome.pid = await startDetached(o.tetcdCommand, startArgs, logPath).catch((err: Error) => {
+        throw new Error(`${err.message}; the data dir ${resolve(o.dataDir)} is restored, start the member by hand: ${commands[1]}`);
+      });
+      outcome.commands[0] = `# 1. started: pid ${outcome.pid}, log ${logPath}`;
     }
     return outcome;
   } finally {
