@@ -41,9 +41,16 @@ export function latestRevision(backend: Backend): Revision {
   return last ? bytesToRev(last.key) : { main: 0, sub: 0 };
 }
 
+/** A compact revision recorded in the meta bucket, 0 when there is none. */
+function metaRevision(backend: Backend, key: Buffer): number {
+  const v = backend.readTx().get('meta', key);
+  return v ? bytesToRev(v).main : 0;
+}
+
 /**
  * Raises the store's revision by `amount` and marks the result compacted (see the file comment).
- * Returns the new revision. The backend stays open; tetcd's key index is built on the way.
+ * Returns the new revision: latest + amount, or the snapshot's compact revision when that is
+ * higher (the compact revision never goes backwards). The backend stays open; tetcd's key index is built on the way.
  */
 export async function bumpRevision(backend: Backend, amount: number, log: ZapLog): Promise<number> {
   checkBumpFlags(amount, true);
@@ -60,11 +67,16 @@ export async function bumpRevision(backend: Backend, amount: number, log: ZapLog
   } finally {
     await kv.close();
   }
-  log('snapshot/v3_snapshot.go:413', 'marking revision compacted', { revision: bumped });
-  const mark = revToBytes({ main: bumped, sub: 0 });
+  // latest is the highest revision still in the key bucket; the snapshot may be compacted above
+  // it (its newest revisions were tombstones, compacted away). The compact revision must never
+  // go backwards, so the bump marks whichever is higher, and the store starts there.
+  const compacted = Math.max(metaRevision(backend, FINISHED_COMPACT_KEY), metaRevision(backend, SCHEDULED_COMPACT_KEY));
+  const marked = Math.max(bumped, compacted);
+  log('snapshot/v3_snapshot.go:413', 'marking revision compacted', { revision: marked });
+  const mark = revToBytes({ main: marked, sub: 0 });
   backend.write((tx) => {
     tx.put('meta', SCHEDULED_COMPACT_KEY, mark);
     tx.put('meta', FINISHED_COMPACT_KEY, mark);
   });
-  return bumped;
+  return marked;
 }
