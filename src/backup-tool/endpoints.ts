@@ -2,6 +2,7 @@
 // manifest (what the guide's `grep https etcd.yaml | cut -d/ -f3` extracts, read as YAML
 // instead), then the first endpoint that answers Maintenance.Status.
 import { readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
 import { credentials, type ChannelCredentials } from '@grpc/grpc-js';
 import { parse } from 'yaml';
@@ -123,9 +124,14 @@ export async function firstHealthy(endpoints: string[], tls: TlsFiles): Promise<
       if (status.errors.length === 0) return { endpoint, client, status };
       failures.push(`${endpoint}: ${status.errors.join('; ')}`);
     } catch (err) {
-      // grpc-js reports a refused TLS handshake only as a deadline; a plain handshake says why.
-      const why = endpoint.startsWith('https://') ? await tlsProblem(endpoint, tls) : undefined;
-      failures.push(`${endpoint}: ${errorText(err)}${why ? ` (TLS: ${why})` : ''}`);
+      try {
+        // grpc-js reports a refused TLS handshake only as a deadline; a plain handshake says why.
+        const why = endpoint.startsWith('https://') ? await tlsProblem(endpoint, tls) : undefined;
+        failures.push(`${endpoint}: ${errorText(err)}${why ? ` (TLS: ${why})` : ''}`);
+      } finally {
+        client.close();
+      }
+      continue;
     }
     client.close();
   }
@@ -142,23 +148,32 @@ const TLS_ALERT_WAIT_MS = 500;
  */
 export function tlsProblem(endpoint: string, tls: TlsFiles): Promise<string | undefined> {
   const url = new URL(endpoint);
+  // URL keeps an IPv6 literal in brackets; tls.connect wants the bare address
+  const host = url.hostname.replace(/^\[(.*)\]$/, '$1');
+  let files: { ca?: Buffer; cert?: Buffer; key?: Buffer };
+  try {
+    files = { ca: tls.cacert ? readFileSync(tls.cacert) : undefined, cert: tls.cert ? readFileSync(tls.cert) : undefined, key: tls.key ? readFileSync(tls.key) : undefined };
+  } catch (err) {
+    // the files were read once already; one gone since is the reason, not a crash of the probe
+    return Promise.resolve(`cannot read the TLS files: ${(err as Error).message}`);
+  }
   return new Promise((resolve) => {
     let done = false;
+    let alertTimer: NodeJS.Timeout | undefined;
     const finish = (why: string | undefined) => {
       if (done) return;
       done = true;
       clearTimeout(timer);
+      clearTimeout(alertTimer);
       socket.destroy();
       resolve(why);
     };
     const timer = setTimeout(() => finish(undefined), HEALTH_TIMEOUT_MS);
     const socket = tlsConnect({
-      host: url.hostname,
+      host,
       port: Number(url.port || 443),
-      servername: /^[\d.]+$|:/.test(url.hostname) ? undefined : url.hostname,
-      ca: tls.cacert ? readFileSync(tls.cacert) : undefined,
-      cert: tls.cert ? readFileSync(tls.cert) : undefined,
-      key: tls.key ? readFileSync(tls.key) : undefined,
+      servername: isIP(host) ? undefined : host,
+      ...files,
       ALPNProtocols: ['h2'],
     });
     socket.on('error', (err: NodeJS.ErrnoException) => finish(certificateText(err)));
@@ -167,7 +182,7 @@ export function tlsProblem(endpoint: string, tls: TlsFiles): Promise<string | un
       // Ask for nothing; a refusal of our certificate closes the connection (with an alert or
       // without: Node's TLS server just closes).
       secured = true;
-      setTimeout(() => finish(undefined), TLS_ALERT_WAIT_MS);
+      alertTimer = setTimeout(() => finish(undefined), TLS_ALERT_WAIT_MS);
     });
     socket.on('close', () =>
       finish(secured ? 'the server refused the client certificate (it closed the connection right after the handshake)' : 'the server closed the connection during the TLS handshake'),
@@ -175,7 +190,11 @@ export function tlsProblem(endpoint: string, tls: TlsFiles): Promise<string | un
   });
 }
 
-function certificateText(err: NodeJS.ErrnoException): string {
+/** Errors of reaching the server at all: no TLS reason to give for those. */
+const NETWORK_ERRORS = new Set(['ECONNREFUSED', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'EADDRNOTAVAIL']);
+
+function certificateText(err: NodeJS.ErrnoException): string | undefined {
+  if (err.code && NETWORK_ERRORS.has(err.code)) return undefined;
   const m = err.message;
   if (/alert (bad|unknown|certificate)|certificate required|alert number 4[0-9]/i.test(m)) return `the server refused the client certificate (${m})`;
   if (err.code && /CERT|SELF_SIGNED|SIGNATURE|HOSTNAME|IP/.test(err.code)) return `the server certificate is not trusted: ${m} (${err.code})`;
