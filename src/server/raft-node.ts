@@ -120,14 +120,29 @@ export class RaftNode extends EventEmitter {
     if (rd.softState) this.opts.onLeaderChange(this.lead, this.term);
     // Persist first: an entry is acknowledged (applied and answered) only once it is on disk.
     if (rd.snapshot) await this.opts.installSnapshot(rd.snapshot);
+    let saving: Promise<void> | undefined;
     if (rd.entries.length > 0 || hs) {
       const walEntries = rd.entries.map((e) => ({ index: e.index, term: e.term, encoded: encodeEntry(e) }));
-      await this.opts.wal.save(hs, walEntries, rd.mustSync);
+      const saved = this.opts.wal.save(hs, walEntries, rd.mustSync);
+      if (rd.mustSync || rd.entries.length > 0) {
+        await saved;
+      } else {
+        // Only the commit index moved (the second Ready of every write): it need not be
+        // durable first (it is re-learned after a crash, and the entries it covers were synced
+        // by an earlier Ready), so the record is written while the entries are applied, as
+        // etcd does. The WAL keeps its writes in order; the loop waits for it before advancing.
+        saving = saved;
+        saved.catch(() => undefined); // awaited below; not an unhandled rejection meanwhile
+      }
     }
     if (rd.entries.length > 0) this.opts.storage.append(rd.entries);
     if (rd.messages.length > 0) this.opts.send(rd.messages);
-    if (rd.committedEntries.length > 0) await this.opts.apply(rd.committedEntries);
-    if (rd.readStates.length > 0) this.opts.readStates(rd.readStates);
+    try {
+      if (rd.committedEntries.length > 0) await this.opts.apply(rd.committedEntries);
+      if (rd.readStates.length > 0) this.opts.readStates(rd.readStates);
+    } finally {
+      await saving;
+    }
   }
 
   async stop(): Promise<void> {

@@ -2,7 +2,7 @@
 // request credentials of a gRPC call (the `token` metadata, as clientv3 sends it, or
 // `authorization` as the gateway's swagger clients do; a verified client certificate's CN).
 import type { Metadata } from '@grpc/grpc-js';
-import type { AuthServer, RequestAuth } from '../../auth/index.js';
+import { requestAuth, withRequestAuth, type AuthServer, type RequestAuth } from '../../auth/index.js';
 import {
   AuthDisableRequest,
   AuthDisableResponse,
@@ -84,6 +84,17 @@ export function grpcRequestAuth(call: { metadata: Metadata; getAuthContext?(): P
   const cn = call.getAuthContext?.()?.sslPeerCertificate?.subject?.CN;
   const commonName = Array.isArray(cn) ? cn[0] : cn;
   return { ...(token !== undefined ? { token } : {}), ...(commonName ? { commonName } : {}) };
+}
+
+/**
+ * Runs a request's handler with its credentials. A request without any (no token, no client
+ * certificate CN) runs outside every auth context, which the guard reads exactly as empty
+ * credentials: AsyncLocalStorage then stays disabled, and with it the promise hooks it installs
+ * on every promise of the process (about 5% of a put's CPU when no client ever sends a token).
+ */
+export function runWithRequestAuth<T>(auth: RequestAuth, fn: () => T): T {
+  if (auth.token === undefined && auth.commonName === undefined) return requestAuth.exit(fn);
+  return withRequestAuth(auth, fn);
 }
 
 /**

@@ -14,8 +14,7 @@ import { RpcStatusError, toRpcStatus } from '../errors.js';
 import type { AnyMethod, BidiSession, CallContext, Service, StreamOut } from '../method.js';
 import type { Metrics } from '../metrics.js';
 import type { ApiLogger } from '../options.js';
-import { withRequestAuth } from '../../auth/index.js';
-import { grpcRequestAuth } from './auth.js';
+import { grpcRequestAuth, runWithRequestAuth } from './auth.js';
 
 /** grpc-go's names of the status codes, as grpc_server_handled_total labels them. */
 const CODE_NAMES: Record<number, string> = {
@@ -111,7 +110,7 @@ function bindMethod(method: AnyMethod, metrics: Metrics, logger: ApiLogger): Unt
     case 'unary':
       return (call: ServerUnaryCall<unknown, unknown>, callback: sendUnaryData<unknown>) => {
         started();
-        const handling = call.request instanceof TooLarge ? Promise.reject(call.request.error()) : withRequestAuth(grpcRequestAuth(call), () => method.handle(call.request, callContext(call)));
+        const handling = call.request instanceof TooLarge ? Promise.reject(call.request.error()) : runWithRequestAuth(grpcRequestAuth(call), () => method.handle(call.request, callContext(call)));
         handling.then(
           (res) => {
             handled(status.OK);
@@ -128,7 +127,7 @@ function bindMethod(method: AnyMethod, metrics: Metrics, logger: ApiLogger): Unt
       return (call: ServerWritableStream<unknown, unknown>) => {
         started();
         const out = streamOut(call, handled, logger, () => {});
-        const handling = call.request instanceof TooLarge ? Promise.reject(call.request.error()) : withRequestAuth(grpcRequestAuth(call), () => method.handle(call.request, out, callContext(call)));
+        const handling = call.request instanceof TooLarge ? Promise.reject(call.request.error()) : runWithRequestAuth(grpcRequestAuth(call), () => method.handle(call.request, out, callContext(call)));
         handling.then(
           () => out.end(),
           (err) => out.fail(err),
@@ -141,9 +140,9 @@ function bindMethod(method: AnyMethod, metrics: Metrics, logger: ApiLogger): Unt
         const out = streamOut(call, handled, logger, () => session?.close());
         // the stream's credentials are those it was opened with, as etcd reads them from the stream context
         const auth = grpcRequestAuth(call);
-        session = withRequestAuth(auth, () => method.open(out, callContext(call)));
+        session = runWithRequestAuth(auth, () => method.open(out, callContext(call)));
         const s = session;
-        call.on('data', (req: unknown) => (req instanceof TooLarge ? out.fail(req.error()) : withRequestAuth(auth, () => s.message(req))));
+        call.on('data', (req: unknown) => (req instanceof TooLarge ? out.fail(req.error()) : runWithRequestAuth(auth, () => s.message(req))));
         call.on('end', () => s.halfClose());
         call.on('cancelled', () => s.close());
         call.on('close', () => s.close());

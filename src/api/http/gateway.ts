@@ -8,8 +8,7 @@ import { RpcStatusError, toRpcStatus } from '../errors.js';
 import type { AnyMethod, CallContext, Service, StreamOut } from '../method.js';
 import type { ApiLogger } from '../options.js';
 import { parseJsonValues, toGatewayJson } from './json.js';
-import { withRequestAuth } from '../../auth/index.js';
-import { httpRequestAuth } from '../grpc/auth.js';
+import { httpRequestAuth, runWithRequestAuth } from '../grpc/auth.js';
 
 /** grpc-gateway's HTTPStatusFromCode. */
 const HTTP_STATUS: Record<number, number> = {
@@ -68,7 +67,7 @@ export class Gateway {
     const ac = new AbortController();
     res.on('close', () => ac.abort());
     readBody(req, this.opts.maxBodyBytes).then(
-      (body) => withRequestAuth(httpRequestAuth(req.headers), () => this.dispatch(route, body, res, { signal: ac.signal })),
+      (body) => runWithRequestAuth(httpRequestAuth(req.headers), () => this.dispatch(route, body, res, { signal: ac.signal })),
       (err) => writeError(res, err, this.opts.logger),
     );
   }
