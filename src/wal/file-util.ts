@@ -1,4 +1,5 @@
 // The few file-system steps the WAL needs to be crash-safe, in one place.
+import { writeSync } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 
 export const PRIVATE_FILE_MODE = 0o600;
@@ -22,6 +23,26 @@ export async function fsyncDir(dir: string): Promise<void> {
 export async function preallocate(fh: FileHandle, size: number): Promise<void> {
   const { size: current } = await fh.stat();
   if (current < size) await fh.truncate(size);
+}
+
+/**
+ * Up to this size an append is written synchronously: a write into the page cache takes
+ * microseconds, while an fs/promises write is a thread-pool round trip (a worker wake-up that
+ * preempts the event loop on a small machine) before the fdatasync's own. Durability is the
+ * fdatasync's job either way. Larger writes (rare: huge entries) still go through the pool so
+ * the event loop is not held for the copy.
+ */
+const SYNC_WRITE_MAX_BYTES = 1024 * 1024;
+
+/** Writes all of `buf` at `position` (one write call, repeated only if the kernel writes short). */
+export async function appendAt(fh: FileHandle, buf: Buffer, position: number): Promise<void> {
+  if (buf.length > SYNC_WRITE_MAX_BYTES) return writeFullyAt(fh, buf, position);
+  let done = 0;
+  while (done < buf.length) {
+    const n = writeSync(fh.fd, buf, done, buf.length - done, position + done);
+    if (n <= 0) throw new Error('wal: short write made no progress');
+    done += n;
+  }
 }
 
 /** Writes all of `buf` at `position` (one write call, repeated only if the kernel writes short). */

@@ -11,7 +11,7 @@ import { Decoder, type Segment } from './decoder.js';
 import { Encoder, RecordType } from './record.js';
 import { FilePipeline } from './file-pipeline.js';
 import { readSegmentData } from './segment-reader.js';
-import { fsyncDir, preallocate, PRIVATE_DIR_MODE, PRIVATE_FILE_MODE, writeFullyAt, zeroToEnd } from './file-util.js';
+import { appendAt, fsyncDir, preallocate, PRIVATE_DIR_MODE, PRIVATE_FILE_MODE, writeFullyAt, zeroToEnd } from './file-util.js';
 import { acquireWalLock } from './lock.js';
 import { isValidSeq, readWalNames, searchIndex, walName, type SegmentName } from './names.js';
 import {
@@ -263,7 +263,7 @@ export class WAL {
       const records: Array<{ type: RecordType; data?: Buffer }> = entries.map((e) => ({ type: RecordType.entry, data: e.encoded }));
       if (!isEmptyHardState(st)) records.push({ type: RecordType.state, data: encodeHardState(st) });
       const buf = encoder.encode(records);
-      await writeFullyAt(tail.fh, buf, tail.offset);
+      await appendAt(tail.fh, buf, tail.offset);
       tail.offset += buf.length;
       if (entries.length > 0) this.enti = entries[entries.length - 1]!.index;
       if (!isEmptyHardState(st)) this.state = { ...st };
