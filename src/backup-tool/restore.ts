@@ -192,6 +192,9 @@ const HEALTH_BOUND_MS = 10_000;
 const CALL_TIMEOUT_MS = 3000;
 const POLL_MS = 500;
 
+/** An added member not started within the join timeout (the caller says how to continue). */
+class JoinTimeout extends Error {}
+
 export interface AddMembersOptions {
   /** The restored, started member's client URL: every change goes through it. */
   endpoint: string;
@@ -300,8 +303,6 @@ async function waitStarted(c: V3Client, id: bigint, name: string, o: AddMembersO
   }
 }
 
-class JoinTimeout extends Error {}
-
 /** `endpoint health --cluster` and `endpoint status` of every member, as the restored member lists them. */
 async function clusterHealth(c: V3Client): Promise<MemberHealth[]> {
   const list = await c.unary('cluster', 'memberList', {}, { deadline: deadlineIn(CALL_TIMEOUT_MS) });
@@ -367,7 +368,7 @@ export async function addMembers(o: AddMembersOptions): Promise<MemberHealth[]> 
         o.output(`${await waitStarted(c, id, m.name, o)}\n`);
       } catch (err) {
         if (!(err instanceof JoinTimeout)) throw err;
-        const rest = manualSteps(o.endpoint, cluster, o.members.slice(i + 1), o.enableV2, 2);
+        const rest = manualSteps(o.endpoint, cluster, o.members.slice(i + 1), o.enableV2, 1);
         throw new Error(
           [
             `member ${m.name} (ID ${hexId(id)}) is added but has not started within ${o.joinTimeoutMs / 1000} s; the cluster has no quorum until it does.`,
