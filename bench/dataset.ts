@@ -23,6 +23,12 @@ const FILL_MAX_MS = 600_000;
 const SETTLE_MS = 1_500;
 const MAINTENANCE_DEADLINE_MS = 600_000;
 const RECOVERY_POLL_MS = 10;
+/**
+ * One count of every key may take seconds on millions of keys (etcd's too); a short deadline
+ * would give up on a count the server still computes and pile new ones behind it. While the
+ * server is not up yet, connection errors come back at once, so the poll stays fast.
+ */
+const COUNT_DEADLINE_MS = 60_000;
 const RECOVERY_TIMEOUT_MS = 300_000;
 
 export async function runDataset(ctx: RunContext): Promise<RowResult[]> {
@@ -149,7 +155,7 @@ async function countKeys(endpoint: string): Promise<number> {
   const kv = new KVClient(endpoint, credentials.createInsecure(), OWN_CONNECTION);
   try {
     return await new Promise<number>((resolve, reject) =>
-      kv.range(rangeRequest(ALL_KEYS, { rangeEnd: ALL_KEYS, countOnly: true }), new Metadata(), { deadline: Date.now() + 2_000 }, (err, res) =>
+      kv.range(rangeRequest(ALL_KEYS, { rangeEnd: ALL_KEYS, countOnly: true }), new Metadata(), { deadline: Date.now() + COUNT_DEADLINE_MS }, (err, res) =>
         err ? reject(err) : resolve(Number(res.count)),
       ),
     );

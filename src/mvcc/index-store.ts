@@ -103,14 +103,14 @@ export function* indexRange(
   tx: ReadTx,
   start: Buffer,
   end: Buffer | undefined,
-): Generator<{ key: Buffer; ki: () => KeyIndex }> {
+): Generator<{ key: Buffer; body: Buffer; ki: () => KeyIndex }> {
   for (const { key: sk, value } of tx.range(BUCKET, slotKey(start))) {
     // every key in this slot is >= its slot key, so nothing further can be < end
     if (end !== undefined && Buffer.compare(sk, end) >= 0) return;
     const sole = soleBody(value);
     if (sole) {
       // the slot key is the user key (< end, checked above); a long start may still be beyond it
-      if (Buffer.compare(sk, start) >= 0) yield { key: sk, ki: () => decodeKeyIndex(sole) };
+      if (Buffer.compare(sk, start) >= 0) yield { key: sk, body: sole, ki: () => decodeKeyIndex(sole) };
       continue;
     }
     for (const e of decodeSlot(value)) {
@@ -118,7 +118,7 @@ export function* indexRange(
       if (Buffer.compare(key, start) < 0) continue;
       if (end !== undefined && Buffer.compare(key, end) >= 0) return;
       const body = e.body;
-      yield { key, ki: () => decodeKeyIndex(body) };
+      yield { key, body, ki: () => decodeKeyIndex(body) };
     }
   }
 }

@@ -185,6 +185,25 @@ export function decodeKeyIndex(buf: Buffer): KeyIndex {
   return { generations };
 }
 
+/**
+ * Whether an encoded key index holds a live key at the store's latest revision: its last
+ * generation has revisions (a tombstone ends a generation and opens an empty one). Reads the
+ * varints in place, allocating nothing — count-only ranges over millions of keys use it.
+ */
+export function liveAtLatest(buf: Buffer): boolean {
+  const r = { buf, pos: 0 };
+  const n = readVarint(r);
+  let lastCount = 0;
+  for (let i = 0; i < n; i++) {
+    readVarint(r);
+    readVarint(r);
+    readVarint(r);
+    lastCount = readVarint(r);
+    for (let j = 0; j < 2 * lastCount; j++) readVarint(r);
+  }
+  return lastCount > 0;
+}
+
 /** Unsigned LEB128 of a safe integer; arithmetic rather than bit operations beyond 32 bits. */
 export function writeVarint(out: number[], v: number): void {
   while (v >= 0x80) {

@@ -4,7 +4,7 @@ import type { BatchTx, ReadTx } from '../backend/index.js';
 import { KeyValue } from '../proto/mvcc/mvccpb/kv.js';
 import { ErrCompacted, ErrFutureRev } from './errors.js';
 import { indexGet, indexPut, indexRange } from './index-store.js';
-import { get as kiGet, newKeyIndex, put as kiPut, tombstone as kiTombstone, type KeyIndex } from './key-index.js';
+import { get as kiGet, liveAtLatest, newKeyIndex, put as kiPut, tombstone as kiTombstone, type KeyIndex } from './key-index.js';
 import type { DeleteResult, PutResult, RangeOptions, RangeResult, TxnRead, TxnWrite } from './kv.js';
 import { attachLease, detachLease } from './lease-table.js';
 import { revToBytes, type Revision } from './revision.js';
@@ -68,6 +68,14 @@ export function rangeKeys(
   const atRev = rev <= 0 ? curRev : rev;
   if (atRev < store.compactRev()) throw ErrCompacted();
   const limit = options.limit ?? 0;
+  const e = rangeEnd(end);
+  if (options.countOnly && atRev === curRev && e !== 'single') {
+    // Counting at the latest revision needs only "is the last generation live" per key.
+    if (e !== 'open' && Buffer.compare(key, e) >= 0) return { kvs: [], count: 0, rev: curRev };
+    let live = 0;
+    for (const entry of indexRange(tx, key, e === 'open' ? undefined : e)) if (liveAtLatest(entry.body)) live++;
+    return { kvs: [], count: live, rev: curRev };
+  }
   const revs: Revision[] = [];
   let count = 0;
   for (const live of liveKeys(tx, key, end, atRev)) {

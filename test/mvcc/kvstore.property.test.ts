@@ -104,6 +104,9 @@ test('store agrees with an in-memory model (random histories)', async () => {
             }
             const got = env.kv.range(b(o.k), b(o.end), { rev: at, limit: o.limit });
             assert.equal(got.count, want.length);
+            // count-only (at the latest revision it reads only the index's last generations)
+            assert.equal(env.kv.range(b(o.k), b(o.end), { rev: at, countOnly: true }).count, want.length);
+            assert.equal(env.kv.range(b(o.k), b(o.end), { countOnly: true }).count, [...current().keys()].filter((k) => inRange(k, o.k, o.end)).length);
             const expect = (o.limit > 0 ? want.slice(0, o.limit) : want).map(([k, v]) => [k, v.value, v.create, v.mod, v.ver]);
             const actual = got.kvs.map((kv) => [kv.key.toString(), kv.value.toString(), Number(kv.create_revision), Number(kv.mod_revision), Number(kv.version)]);
             assert.deepEqual(actual, expect);
