@@ -1,7 +1,7 @@
 // tetcd-backup: backup sets of an etcd/tetcd cluster (config dirs, v3 snapshot, v2 store),
 // compressed and age-encrypted, on a target; listed, verified, pruned and restored.
 export { main, EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_VERIFY_PROBLEMS, type CliIo } from './cli.js';
-export { runBackup, RunError, type RunOptions, type ConfigSource } from './run.js';
+export { runBackup, RunError, configFileName, type RunOptions, type ConfigSource } from './run.js';
 export { verifySet, type VerifyResult } from './verify.js';
 export { restoreSet, RestoreRefused, type RestoreOptions, type RestoreOutcome } from './restore.js';
 export { prune, pruneSelection, type Retention } from './prune.js';
@@ -17,3 +17,6 @@ export { fetchRemoteDir, parseRemoteSpec, SshError, type RemoteDir, type SshAuth
 export { Scheduler, cronSchedule, CronError, systemClock, type Clock, type NextFire } from './schedule.js';
 export { ScheduleDaemon, type ScheduleConfig } from './cli-schedule.js';
 export { ScheduleMetrics, METRIC_PREFIX } from './metrics.js';
+export { remoteNameProblem, DEFAULT_SSH_TRANSFER_TIMEOUT_MS, type FetchedDir } from './ssh-config.js';
+export { storedNameProblem } from './target.js';
+export { startDetached } from './restore.js';
