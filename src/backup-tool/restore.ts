@@ -267,6 +267,12 @@ async function memberAdd(c: V3Client, m: ManifestMember): Promise<MemberAddRespo
   }
 }
 
+/** Whether the voters other than the one just added are short of a quorum (a two-member cluster is). */
+function quorumLost(resp: MemberAddResponse): boolean {
+  const voters = resp.members.filter((x) => !x.isLearner).length;
+  return !resp.member!.isLearner && voters - 1 < Math.floor(voters / 2) + 1;
+}
+
 /** etcdctl member add's ETCD_INITIAL_CLUSTER: every member's name=peerURL, the new one under its name. */
 function initialClusterOf(resp: MemberAddResponse, id: bigint, name: string): string {
   return resp.members.flatMap((x) => x.peerURLs.map((u) => `${x.ID === id ? name : x.name}=${u}`)).join(',');
@@ -286,7 +292,7 @@ async function waitStarted(c: V3Client, id: bigint, name: string, o: AddMembersO
       const list = await c.unary('cluster', 'memberList', {}, { deadline: deadlineIn(Math.min(CALL_TIMEOUT_MS, Math.max(deadline - Date.now(), 1))) });
       published = list.members.find((x) => x.ID === id && x.name !== '');
     } catch {
-      // a two-member cluster waits for its second member to have a quorum again
+      // the restored member busy (a new voter costs the quorum until it runs): ask again
     }
     if (!published) await sleep(Math.min(POLL_MS, Math.max(deadline - Date.now(), 0)));
   }
@@ -371,7 +377,7 @@ export async function addMembers(o: AddMembersOptions): Promise<MemberHealth[]> 
         const rest = manualSteps(o.endpoint, cluster, o.members.slice(i + 1), o.enableV2, 1);
         throw new Error(
           [
-            `member ${m.name} (ID ${hexId(id)}) is added but has not started within ${o.joinTimeoutMs / 1000} s; the cluster has no quorum until it does.`,
+            `member ${m.name} (ID ${hexId(id)}) is added but has not started within ${o.joinTimeoutMs / 1000} s${quorumLost(resp) ? '; the cluster has no quorum until it does' : ''}.`,
             `To continue by hand: on ${m.name}'s host, with an empty data dir, run`,
             `  ${command}`,
             ...(rest.length > 0 ? ['then add the remaining members one by one:', ...rest.map((l) => `  ${l}`)] : []),

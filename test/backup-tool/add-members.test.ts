@@ -6,8 +6,9 @@
 // names it and says how to continue.
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { main } from '../../src/backup-tool/index.js';
+import { main, MANIFEST_NAME, parseManifest } from '../../src/backup-tool/index.js';
 import { V3Client } from '../../src/client/v3.js';
 import { freePorts, makeTempDir, removeDir, sleep, startServer, tetcdSkipReason, TETCD_BIN, type ServerProcess } from '../helpers/index.js';
 import { cli, dumpKeys, putKeys } from './fixtures.js';
@@ -54,6 +55,9 @@ describe('tetcd-backup restore --add-members', { skip: tetcdSkipReason() }, () =
   let set: string;
   let members: OrigMember[];
   let keysBefore: string[];
+  /** The members as the backup's manifest lists them: the first is restored, the others added in this order. */
+  let manifestOrder: string[];
+  const peerOf = (name: string) => members.find((m) => m.name === name)!.peerUrl;
 
   before(async () => {
     dir = await makeTempDir('backup-tool-add-members');
@@ -79,6 +83,8 @@ describe('tetcd-backup restore --add-members', { skip: tetcdSkipReason() }, () =
       const run = await cli(['run', '--target', target, '--endpoints', members[0]!.clientUrl, '--no-config', '--no-encrypt']);
       assert.equal(run.code, 0, run.stderr);
       set = run.stdout.trim();
+      manifestOrder = parseManifest(readFileSync(join(target, set, MANIFEST_NAME), 'utf8')).members.map((m) => m.name);
+      assert.deepEqual([...manifestOrder].sort(), NAMES);
       keysBefore = await dumpKeys(members[0]!.clientUrl);
     } finally {
       // the disaster: the whole cluster is gone, its hosts (here: ports) free for the restore
@@ -113,7 +119,7 @@ describe('tetcd-backup restore --add-members', { skip: tetcdSkipReason() }, () =
       stderr: (s: string) => (err += s),
       env: {},
     };
-    const restored = members[0]!;
+    const restored = members.find((m) => m.name === manifestOrder[0])!;
     let code = -1;
     try {
       code = await main(
@@ -121,8 +127,10 @@ describe('tetcd-backup restore --add-members', { skip: tetcdSkipReason() }, () =
         io,
       );
       assert.equal(code, 0, `${err}\n${out}`);
-      assert.deepEqual(startedNames, ['m1', 'm2'], 'members added in the manifest order, one start command each');
-      assert.match(out, /^ETCD_INITIAL_CLUSTER="m0=http:\/\/127\.0\.0\.1:\d+,m1=http:\/\/127\.0\.0\.1:\d+,m2=http:\/\/127\.0\.0\.1:\d+"$/m);
+      assert.deepEqual(startedNames, manifestOrder.slice(1), 'members added in the manifest order, one start command each');
+      // as etcdctl member add prints it: every member so far, the new one included (in the server's order)
+      const clusters = [...out.matchAll(/^ETCD_INITIAL_CLUSTER="(.*)"$/gm)].map((m) => m[1]!.split(',').sort());
+      assert.deepEqual(clusters, [manifestOrder.slice(0, 2), manifestOrder].map((ns) => ns.map((n) => `${n}=${peerOf(n)}`).sort()));
       assert.match(out, /--initial-cluster-state=existing/);
       assert.equal(out.match(/ is healthy: successfully committed proposal/g)?.length, 3, out);
 
@@ -166,16 +174,17 @@ describe('tetcd-backup restore --add-members', { skip: tetcdSkipReason() }, () =
     const t0 = Date.now();
     try {
       const code = await main(
-        ['restore', '--target', target, '--set', set, '--name', 'm0', '--data-dir', join(dir, 'restored-2'), '--start', '--tetcd-bin', TETCD_BIN, '--add-members', '--member-join-timeout', '3'],
+        ['restore', '--target', target, '--set', set, '--name', manifestOrder[0]!, '--data-dir', join(dir, 'restored-2'), '--start', '--tetcd-bin', TETCD_BIN, '--add-members', '--member-join-timeout', '3'],
         { stdout: (s) => (out += s), stderr: (s) => (err += s), env: {} },
       );
       assert.equal(code, 1, `${err}\n${out}`);
       assert.ok(Date.now() - t0 < 30_000, 'bounded by the join timeout');
-      assert.match(out, /^start member m1: etcd --name=m1 /m);
-      assert.doesNotMatch(out, /start member m2/, 'the next member is not added while one is missing');
-      assert.match(err, /member m1 \(ID [0-9a-f]+\) is added but has not started within 3 s/);
-      assert.match(err, /etcd --name=m1 .*--initial-cluster-state=existing/);
-      assert.match(err, /member add m2 --peer-urls=http:\/\/127\.0\.0\.1:\d+/);
+      const [, first, second] = manifestOrder;
+      assert.match(out, new RegExp(`^start member ${first}: etcd --name=${first} `, 'm'));
+      assert.doesNotMatch(out, new RegExp(`start member ${second}`), 'the next member is not added while one is missing');
+      assert.match(err, new RegExp(`member ${first} \\(ID [0-9a-f]+\\) is added but has not started within 3 s; the cluster has no quorum until it does`));
+      assert.match(err, new RegExp(`etcd --name=${first} .*--initial-cluster-state=existing`));
+      assert.match(err, new RegExp(`member add ${second} --peer-urls=${peerOf(second!)}`));
       assert.match(err, /member remove [0-9a-f]+/);
     } finally {
       const pid = restoredPid(out);
