@@ -20,3 +20,4 @@ export { ScheduleMetrics, METRIC_PREFIX } from './metrics.js';
 export { remoteNameProblem, DEFAULT_SSH_TRANSFER_TIMEOUT_MS, type FetchedDir } from './ssh-config.js';
 export { storedNameProblem } from './target.js';
 export { startDetached } from './restore.js';
+export { addMembers, memberStartCommand, type AddMembersOptions } from './restore.js';
