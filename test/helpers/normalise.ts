@@ -130,7 +130,7 @@ export class Normaliser {
       if (known !== undefined && (/[a-f]/.test(tok) || tok.length >= 10)) return known;
       return tok.length >= 10 && /[a-f]/.test(tok) ? this.lease(BigInt(`0x${tok}`)) : tok;
     });
-    return out;
+    return tableLayout(out);
   }
 
   /** Normalise a parsed value (etcdctl JSON or a plain gRPC object), by field name. */
@@ -224,4 +224,20 @@ function parseBigJson(text: string): unknown {
   return JSON.parse(marked, (_k, v: unknown) =>
     typeof v === 'string' && v.startsWith(BIG_MARKER) ? BigInt(v.slice(BIG_MARKER.length)) : v,
   );
+}
+
+/**
+ * `-w table` pads every column to its widest cell, and a random ID's width (15 or 16 hex
+ * digits) changes the padding even when the normalised cells are equal: compare tables by
+ * their cells, with borders and padding collapsed.
+ */
+function tableLayout(s: string): string {
+  return s
+    .split('\n')
+    .map((line) => {
+      if (/^\+[-+]+\+$/.test(line)) return line.replace(/-+/g, '-');
+      if (/^\|.*\|$/.test(line)) return '| ' + line.slice(1, -1).split('|').map((c) => c.trim()).join(' | ') + ' |';
+      return line;
+    })
+    .join('\n');
 }
