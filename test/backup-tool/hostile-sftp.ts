@@ -37,11 +37,23 @@ export interface HostileOptions {
 const NOW = Math.floor(Date.now() / 1000);
 const attrsOf = (mode: number, size = 0): Attributes => ({ mode, uid: 0, gid: 0, size, atime: NOW, mtime: NOW });
 
+/**
+ * A fresh ed25519 private key in OpenSSH format. ssh2 1.17's generator now and then (about 1 in
+ * 400) writes a key its own parser rejects ("Malformed OpenSSH private key"): take the next one.
+ */
+function ed25519Key(): string {
+  for (let i = 0; i < 10; i++) {
+    const key = ssh2.utils.generateKeyPairSync('ed25519').private;
+    if (!(ssh2.utils.parseKey(key) instanceof Error)) return key;
+  }
+  throw new Error('ssh2 generated 10 unparsable ed25519 keys in a row');
+}
+
 /** Starts the server; `keyDir` receives the client key file. */
 export async function startHostileSftp(opts: HostileOptions, keyDir: string): Promise<HostileSftp> {
-  const hostKey = ssh2.utils.generateKeyPairSync('ed25519').private;
+  const hostKey = ed25519Key();
   const clientKey = join(keyDir, 'hostile_client_ed25519');
-  writeFileSync(clientKey, ssh2.utils.generateKeyPairSync('ed25519').private, { mode: 0o600 });
+  writeFileSync(clientKey, ed25519Key(), { mode: 0o600 });
   const entryAt = (path: string): FakeEntry | undefined => {
     const cut = path.lastIndexOf('/');
     return opts.dirs[path.slice(0, cut)]?.find((e) => e.name === path.slice(cut + 1));
