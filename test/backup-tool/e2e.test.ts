@@ -9,8 +9,8 @@ import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { parseManifest } from '../../src/backup-tool/index.js';
-import { etcdSkipReason, freePorts, makeTempDir, removeDir, startEtcd, startServer, startTetcd, tetcdSkipReason, TETCD_BIN, type Member } from '../helpers/index.js';
-import { ageKeys, cli, dumpKeys, memberConfigDir, podManifest, putKeys } from './fixtures.js';
+import { etcdSkipReason, freePorts, makeTempDir, removeDir, startEtcd, startTetcd, tetcdSkipReason, TETCD_BIN, type Member } from '../helpers/index.js';
+import { ageKeys, cli, dumpKeys, keysOfRestored, memberConfigDir, podManifest, putKeys } from './fixtures.js';
 
 const MEMBERS = ['infra0', 'infra1', 'infra2'];
 
@@ -20,23 +20,6 @@ function onlySet(target: string): string {
   return sets[0]!;
 }
 
-/** Starts tetcd on a restored data dir with the flags restore printed, and dumps its keys. */
-async function keysOfRestored(dir: string, dataDir: string, name: string): Promise<string[]> {
-  const [client, peer] = await freePorts(2);
-  const clientUrl = `http://127.0.0.1:${client}`;
-  const peerUrl = `http://127.0.0.1:${peer}`;
-  void dir;
-  const proc = await startServer({
-    command: process.execPath,
-    args: [TETCD_BIN, `--name=${name}`, `--data-dir=${dataDir}`, `--listen-client-urls=${clientUrl}`, `--advertise-client-urls=${clientUrl}`, `--listen-peer-urls=${peerUrl}`, `--initial-advertise-peer-urls=${peerUrl}`, `--initial-cluster=${name}=${peerUrl}`],
-    healthUrl: `${clientUrl}/health`,
-  });
-  try {
-    return await dumpKeys(`127.0.0.1:${client}`);
-  } finally {
-    await proc.stop();
-  }
-}
 
 describe('tetcd-backup against tetcd', { skip: tetcdSkipReason() }, () => {
   let member: Member;
@@ -89,7 +72,7 @@ describe('tetcd-backup against tetcd', { skip: tetcdSkipReason() }, () => {
       assert.equal(readFileSync(key, 'utf8'), readFileSync(join(dir, `etc-${m}`, 'ssl', `${m}.key`), 'utf8'), `${m} gets its own key back`);
       assert.equal(statSync(key).mode & 0o777, 0o600, 'private key mode kept');
     }
-    assert.deepEqual(await keysOfRestored(dir, dataDir, 'difftest'), before);
+    assert.deepEqual(await keysOfRestored(dataDir, 'difftest'), before);
   });
 
   it('refuses to run without a key unless --no-encrypt, and fails cleanly on an unreachable endpoint', async () => {

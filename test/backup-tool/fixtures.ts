@@ -5,6 +5,7 @@ import { chmod, mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { V3Client } from '../../src/client/v3.js';
 import { main } from '../../src/backup-tool/index.js';
+import { freePorts, startServer, TETCD_BIN } from '../helpers/index.js';
 
 export interface CliResult {
   code: number;
@@ -95,5 +96,22 @@ export async function dumpKeys(endpoint: string): Promise<string[]> {
     return r.kvs.map((kv) => `${kv.key.toString()}=${kv.value.toString()}@${kv.create_revision}/${kv.mod_revision}/${kv.version}`);
   } finally {
     c.close();
+  }
+}
+
+/** Starts plain-http tetcd on a restored data dir (loopback, free ports), dumps its keys, stops it. */
+export async function keysOfRestored(dataDir: string, name: string): Promise<string[]> {
+  const [client, peer] = await freePorts(2);
+  const clientUrl = `http://127.0.0.1:${client}`;
+  const peerUrl = `http://127.0.0.1:${peer}`;
+  const proc = await startServer({
+    command: process.execPath,
+    args: [TETCD_BIN, `--name=${name}`, `--data-dir=${dataDir}`, `--listen-client-urls=${clientUrl}`, `--advertise-client-urls=${clientUrl}`, `--listen-peer-urls=${peerUrl}`, `--initial-advertise-peer-urls=${peerUrl}`, `--initial-cluster=${name}=${peerUrl}`],
+    healthUrl: `${clientUrl}/health`,
+  });
+  try {
+    return await dumpKeys(`127.0.0.1:${client}`);
+  } finally {
+    await proc.stop();
   }
 }

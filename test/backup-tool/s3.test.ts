@@ -15,8 +15,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CreateBucketCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { S3Target, s3SettingsFromUrl, TargetError } from '../../src/backup-tool/index.js';
-import { freePorts, makeTempDir, removeDir, sleep, startServer, startTetcd, tetcdSkipReason, TETCD_BIN, type Member } from '../helpers/index.js';
-import { ageKeys, cli, dumpKeys, memberConfigDir, putKeys } from './fixtures.js';
+import { makeTempDir, removeDir, sleep, startTetcd, tetcdSkipReason, type Member } from '../helpers/index.js';
+import { ageKeys, cli, dumpKeys, keysOfRestored, memberConfigDir, putKeys } from './fixtures.js';
 
 interface S3rverInstance {
   run(): Promise<AddressInfo>;
@@ -287,19 +287,3 @@ describe('tetcd-backup with an S3 target', { skip: tetcdSkipReason() }, () => {
   });
 });
 
-/** Starts tetcd on a restored data dir and dumps its keys. */
-async function keysOfRestored(dataDir: string, name: string): Promise<string[]> {
-  const [client, peer] = await freePorts(2);
-  const clientUrl = `http://127.0.0.1:${client}`;
-  const peerUrl = `http://127.0.0.1:${peer}`;
-  const proc = await startServer({
-    command: process.execPath,
-    args: [TETCD_BIN, `--name=${name}`, `--data-dir=${dataDir}`, `--listen-client-urls=${clientUrl}`, `--advertise-client-urls=${clientUrl}`, `--listen-peer-urls=${peerUrl}`, `--initial-advertise-peer-urls=${peerUrl}`, `--initial-cluster=${name}=${peerUrl}`],
-    healthUrl: `${clientUrl}/health`,
-  });
-  try {
-    return await dumpKeys(`127.0.0.1:${client}`);
-  } finally {
-    await proc.stop();
-  }
-}

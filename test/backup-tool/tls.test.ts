@@ -9,7 +9,7 @@ import { credentials } from '@grpc/grpc-js';
 import { V3Client } from '../../src/client/v3.js';
 import { ETCD_BIN, etcdSkipReason, freePorts, makeTempDir, removeDir, startServer, tetcdSkipReason, TETCD_BIN, type ServerProcess } from '../helpers/index.js';
 import { TestPki, opensslSkipReason, type KeyPair } from '../tls/fixtures/pki.js';
-import { cli, dumpKeys } from './fixtures.js';
+import { cli, dumpKeys, keysOfRestored } from './fixtures.js';
 
 const ALL = Buffer.from([0]);
 const MEMBER = 'tlsbackup';
@@ -60,22 +60,6 @@ async function dumpKeysTls(c: V3Client): Promise<string[]> {
   return r.kvs.map((kv) => `${kv.key.toString()}=${kv.value.toString()}@${kv.create_revision}/${kv.mod_revision}/${kv.version}`);
 }
 
-/** Starts plain-http tetcd on a restored data dir and dumps its keys. */
-async function keysOfRestored(dataDir: string, name: string): Promise<string[]> {
-  const [client, peer] = await freePorts(2);
-  const clientUrl = `http://127.0.0.1:${client}`;
-  const peerUrl = `http://127.0.0.1:${peer}`;
-  const proc = await startServer({
-    command: process.execPath,
-    args: [TETCD_BIN, `--name=${name}`, `--data-dir=${dataDir}`, `--listen-client-urls=${clientUrl}`, `--advertise-client-urls=${clientUrl}`, `--listen-peer-urls=${peerUrl}`, `--initial-advertise-peer-urls=${peerUrl}`, `--initial-cluster=${name}=${peerUrl}`],
-    healthUrl: `${clientUrl}/health`,
-  });
-  try {
-    return await dumpKeys(`127.0.0.1:${client}`);
-  } finally {
-    await proc.stop();
-  }
-}
 
 const setsIn = (target: string) => (existsSync(target) ? readdirSync(target) : []);
 
