@@ -43,10 +43,13 @@ export interface BackgroundCtl {
   stop(): Promise<CtlResult>;
 }
 
-/** Start `etcdctl --endpoints=endpoint ...args` without waiting for it; it is killed after timeoutMs at the latest. */
+/**
+ * Start `etcdctl --endpoints=endpoint ...args` without waiting for it; it is killed after
+ * timeoutMs at the latest. With endpoint '' no --endpoints is added (args carry their own).
+ */
 export function startCtl(endpoint: string, args: readonly string[], opts: CtlOptions = {}): BackgroundCtl {
   const ep = opts.api === '2' && !endpoint.includes('://') ? `http://${endpoint}` : endpoint;
-  const child = spawn(ETCDCTL_BIN, [`--endpoints=${ep}`, ...args], {
+  const child = spawn(ETCDCTL_BIN, endpoint === '' ? [...args] : [`--endpoints=${ep}`, ...args], {
     env: ctlEnv(opts.api),
     stdio: ['pipe', 'pipe', 'pipe'],
   });

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { ETCDCTL_BIN, etcdSkipReason, freePorts, makeTempDir, removeDir, sleep, TETCD_BIN, tetcdSkipReason } from '../helpers/index.js';
+import { etcdctl, etcdSkipReason, freePorts, makeTempDir, removeDir, sleep, TETCD_BIN, tetcdSkipReason } from '../helpers/index.js';
 import { opensslSkipReason, TestPki } from '../tls/fixtures/pki.js';
 
 interface Run {
@@ -14,22 +14,9 @@ interface Run {
   err: string;
 }
 
-function ctl2(args: string[]): Promise<Run> {
-  return new Promise((resolve) => {
-    const env: NodeJS.ProcessEnv = {};
-    for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('ETCDCTL_')) env[k] = v;
-    env.ETCDCTL_API = '2';
-    const c = spawn(ETCDCTL_BIN, args, { env });
-    let out = '';
-    let err = '';
-    c.stdout.on('data', (d) => (out += d));
-    c.stderr.on('data', (d) => (err += d));
-    const timer = setTimeout(() => c.kill('SIGKILL'), 15_000);
-    c.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, out, err });
-    });
-  });
+async function ctl2(args: string[]): Promise<Run> {
+  const r = await etcdctl('', args, { api: '2' });
+  return { code: r.code, out: r.stdout, err: r.stderr };
 }
 
 test('etcdctl v2 over https with client certificates and v2 auth', { skip: tetcdSkipReason() ?? etcdSkipReason() ?? opensslSkipReason() }, async (t) => {

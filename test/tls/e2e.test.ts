@@ -6,22 +6,11 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { TestPki, opensslSkipReason } from './fixtures/pki.js';
-import { freePorts, makeTempDir, removeDir, tetcdSkipReason, TETCD_BIN, ETCDCTL_BIN, etcdSkipReason, sleep } from '../helpers/index.js';
+import { freePorts, makeTempDir, removeDir, tetcdSkipReason, TETCD_BIN, etcdctl, etcdSkipReason, sleep } from '../helpers/index.js';
 
-function ctl(args: string[]): Promise<{ code: number | null; out: string; err: string }> {
-  return new Promise((resolve) => {
-    const env = { ...process.env, ETCDCTL_API: '3' };
-    const c = spawn(ETCDCTL_BIN, args, { env });
-    let out = '';
-    let err = '';
-    c.stdout.on('data', (d) => (out += d));
-    c.stderr.on('data', (d) => (err += d));
-    const timer = setTimeout(() => c.kill('SIGKILL'), 15_000);
-    c.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, out, err });
-    });
-  });
+async function ctl(args: string[]): Promise<{ code: number | null; out: string; err: string }> {
+  const r = await etcdctl('', args);
+  return { code: r.code, out: r.stdout, err: r.stderr };
 }
 
 test('client and peer TLS through the binary, with the real etcdctl', { skip: tetcdSkipReason() ?? etcdSkipReason() ?? opensslSkipReason() }, async (t) => {
